@@ -1,0 +1,16 @@
+"""numtorch: a deep-learning framework on NumPy with PyTorch's API.
+
+``import numtorch as torch`` and write PyTorch code.
+"""
+from ._dtype import (bfloat16, bool_ as bool, dtype, double, float, float16, float32, float64, get_default_dtype,
+                     half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
+from .device import device
+from .tensor import Size, Tensor
+from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from . import autograd
+from .ops import *  # noqa: F401,F403
+from .creation import *  # noqa: F401,F403
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._printing import set_printoptions
+
+__version__ = "0.1.0"

@@ -1,0 +1,67 @@
+"""PyTorch-style ``repr`` for tensors: ``tensor([[1., 2.], [3., 4.]], requires_grad=True)``."""
+from __future__ import annotations
+
+import numpy as np
+
+_DEFAULT_DTYPES = ("float32", "int64", "bool")
+PRINT_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    for key, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                       ("linewidth", linewidth)):
+        if value is not None:
+            PRINT_OPTIONS[key] = value
+    PRINT_OPTIONS["sci_mode"] = sci_mode
+
+
+def _float_formatter(arr: np.ndarray):
+    p = PRINT_OPTIONS["precision"]
+    finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
+    if finite.size == 0:
+        return lambda x: str(x), 0
+    if np.all(finite == np.round(finite)) and finite.max() < 1e8:
+        fmt = lambda x: ("nan" if np.isnan(x) else "inf" if np.isposinf(x) else "-inf" if np.isneginf(x)
+                         else f"{x:.0f}.")
+    else:
+        nonzero = finite[finite != 0]
+        sci = PRINT_OPTIONS["sci_mode"]
+        if sci is None:
+            sci = nonzero.size > 0 and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
+                                        or nonzero.min() < 1e-4)
+        fmt = (lambda x: f"{x:.{p}e}") if sci else (lambda x: f"{x:.{p}f}")
+    width = max(len(fmt(x)) for x in arr.reshape(-1)[:2000]) if arr.size else 0
+    return fmt, width
+
+
+def format_array(arr: np.ndarray, indent: int) -> str:
+    if arr.dtype.kind == "f":
+        fmt, width = _float_formatter(arr)
+        formatter = {"float_kind": lambda x: fmt(x).rjust(width)}
+    elif arr.dtype.kind == "b":
+        formatter = {"bool": lambda x: "True" if x else "False"}
+    else:
+        width = max((len(str(x)) for x in arr.reshape(-1)[:2000]), default=0)
+        formatter = {"int": lambda x: str(x).rjust(width)}
+    if arr.ndim == 0:
+        return formatter[next(iter(formatter))](arr.item()).strip()
+    return np.array2string(arr, separator=", ", prefix=" " * indent, formatter=formatter,
+                           threshold=PRINT_OPTIONS["threshold"], edgeitems=PRINT_OPTIONS["edgeitems"],
+                           max_line_width=PRINT_OPTIONS["linewidth"])
+
+
+def format_tensor(t, prefix: str = "tensor(") -> str:
+    arr = t._data
+    suffixes = []
+    if arr.size == 0 and arr.ndim != 1:
+        body = "[]"
+        suffixes.append(f"size={tuple(arr.shape)}")
+    else:
+        body = format_array(arr, len(prefix))
+    if arr.dtype.name not in _DEFAULT_DTYPES:
+        suffixes.append(f"dtype=numtorch.{arr.dtype.name}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    return prefix + body + "".join(", " + s for s in suffixes) + ")"

@@ -1,0 +1,219 @@
+"""The backward engine: order the graph iteratively, run each node once, free it.
+
+1. Walk the graph from the roots with an explicit stack, counting for every
+   node how many edges lead into it (no recursion, so any depth works).
+2. Run a node once all of its incoming gradients have arrived, passing each
+   input gradient along its edge; leaves accumulate into ``.grad``.
+3. Unless ``retain_graph``, drop every node's saved values afterwards, so a
+   second backward through them raises PyTorch's error.
+"""
+from __future__ import annotations
+
+from .._backend import xp
+from .function import FREED_MESSAGE, AccumulateGrad, _edge
+from . import anomaly
+
+
+def _check_saved_versions(node) -> None:
+    for counter, expected, shape, dtype in node._saved_versions:
+        if counter[0] != expected:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: [{dtype} tensor of shape {list(shape)}], which is used by {node.name()}, "
+                f"is at version {counter[0]}; expected version {expected} instead. Hint: the tensor was "
+                "changed in place after it was saved for backward; use an out-of-place op or .clone().")
+
+
+def _run_pre_hooks(node, buffer) -> None:
+    from ..tensor import _make
+    for nr, hooks in node._pre_hooks.items():
+        for hook in list(hooks):
+            g = buffer[nr]
+            if g is None:
+                continue
+            result = hook(_make(g, False, None))
+            if result is not None:
+                buffer[nr] = result._data
+
+
+def _accumulate(node: AccumulateGrad, grad) -> None:
+    from ..tensor import _make
+    var = node.variable
+    if var._hooks:
+        for hook in list(var._hooks):
+            result = hook(_make(grad, False, None))
+            if result is not None:
+                grad = result._data
+    if grad.dtype != var._data.dtype:
+        grad = grad.astype(var._data.dtype)
+    if grad.shape != var._data.shape:
+        grad = xp.broadcast_to(grad, var._data.shape)
+    if var.grad is None:
+        var.grad = _make(xp.array(grad, copy=True), False, None)  # never alias a gradient another node holds
+    else:
+        xp.add(var.grad._data, grad, out=var.grad._data)  # in place, as PyTorch accumulates
+
+
+def run_backward(roots, root_grads, retain_graph: bool, capture=None):
+    """Backpropagate ``root_grads`` (arrays) from ``roots`` (edges).
+
+    With ``capture`` (a dict from edge to None), gradients arriving at those
+    edges are stored there instead of being accumulated into leaves, and no
+    leaf ``.grad`` is touched: that is ``autograd.grad``.
+    """
+    dependencies = {}
+    stack = []
+    for node, _ in roots:
+        if node not in dependencies:
+            dependencies[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            nxt = edge[0]
+            if nxt in dependencies:
+                dependencies[nxt] += 1
+            else:
+                dependencies[nxt] = 1
+                stack.append(nxt)
+
+    buffers = {}
+    for (node, nr), g in zip(roots, root_grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    ready = [node for node in buffers if dependencies[node] == 0]
+    check_anomaly = anomaly._enabled[0]
+
+    while ready:
+        node = ready.pop()
+        buffer = buffers.pop(node, None)
+        if buffer is None:
+            buffer = [None] * node._n_outputs
+        if node._pre_hooks:
+            _run_pre_hooks(node, buffer)
+        if capture is not None:
+            for nr in range(node._n_outputs):
+                if (node, nr) in capture:
+                    capture[(node, nr)] = buffer[nr]
+        if type(node) is AccumulateGrad:
+            if capture is None and buffer[0] is not None:
+                _accumulate(node, buffer[0])
+            continue
+        if all(g is None for g in buffer):
+            in_grads = (None,) * len(node.next_edges)
+        else:
+            if node._out_meta is not None:
+                buffer = [xp.zeros(m[0], m[1]) if g is None else g for g, m in zip(buffer, node._out_meta)]
+            if node._saved_versions:
+                _check_saved_versions(node)
+            in_grads = type(node)._call_backward(node, buffer)
+            if check_anomaly:
+                anomaly.check_backward(node, in_grads)
+        if node._hooks:
+            from ..tensor import _make
+            for hook in node._hooks:
+                hook(tuple(None if g is None else _make(g, False, None) for g in in_grads),
+                     tuple(None if g is None else _make(g, False, None) for g in buffer))
+        if not retain_graph and node.saved:
+            node.saved = None
+        for edge, g in zip(node.next_edges, in_grads):
+            if edge is None:
+                continue
+            nxt, nr = edge
+            if g is not None:
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * nxt._n_outputs
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
+            dependencies[nxt] -= 1
+            if dependencies[nxt] == 0:
+                ready.append(nxt)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+    """Compute the sum of gradients of ``tensors`` w.r.t. graph leaves (``torch.autograd.backward``)."""
+    roots, grads = _prepare_roots(tensors, grad_tensors, create_graph)
+    if inputs is not None:
+        inputs = [inputs] if _is_tensor(inputs) else list(inputs)
+        capture = {_edge(t): None for t in inputs}
+        run_backward(roots, grads, bool(retain_graph), capture)
+        for t in inputs:
+            g = capture[_edge(t)]
+            if g is not None:
+                _accumulate(AccumulateGrad(t), g) if t.grad_fn is None else _store_grad(t, g)
+        return
+    run_backward(roots, grads, bool(retain_graph))
+
+
+def _store_grad(t, g) -> None:
+    from ..tensor import _make
+    t.grad = _make(xp.array(g, copy=True), False, None) if t.grad is None else _make(t.grad._data + g, False, None)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused=None, is_grads_batched: bool = False, materialize_grads: bool = False):
+    """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``."""
+    from ..tensor import _make
+    single = _is_tensor(inputs)
+    inputs = [inputs] if single else list(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+    roots, grads = _prepare_roots(outputs, grad_outputs, create_graph)
+    capture = {_edge(t): None for t in inputs}
+    run_backward(roots, grads, bool(retain_graph), capture)
+    result = []
+    for t in inputs:
+        g = capture[_edge(t)]
+        if g is None:
+            if materialize_grads:
+                g = xp.zeros_like(t._data)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+        result.append(None if g is None else _make(g, False, None))
+    return tuple(result)
+
+
+def _is_tensor(obj) -> bool:
+    from ..tensor import Tensor
+    return isinstance(obj, Tensor)
+
+
+def _prepare_roots(tensors, grad_tensors, create_graph):
+    from ..tensor import Tensor
+    if create_graph:
+        raise NotImplementedError("numtorch does not support create_graph=True (higher-order gradients) yet")
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    else:
+        grad_tensors = list(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+                           if not grad_tensors else
+                           f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+    roots, grads = [], []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not t.dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
+            g = xp.ones_like(t._data)
+        else:
+            g = g._data if isinstance(g, Tensor) else xp.asarray(g, dtype=t._data.dtype)
+            if g.shape != t._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                                   f"output[{i}] has a shape of {tuple(t._data.shape)}.")
+        roots.append(_edge(t))
+        grads.append(g)
+    return roots, grads

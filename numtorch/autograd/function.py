@@ -1,0 +1,293 @@
+"""Autograd functions: the nodes of the backward graph.
+
+Every differentiable op is a small subclass with ``forward(ctx, ...)`` and
+``backward(ctx, grad)`` side by side. The instance made for one call is both
+the ``ctx`` passed to both methods and the graph node recorded as the output's
+``grad_fn``.
+
+``Function`` follows ``torch.autograd.Function``: forward and backward see
+Tensors. numtorch's own ops derive from ``ArrayFunction`` instead, whose
+forward and backward see plain arrays, which keeps per-op overhead small.
+Anything backward needs goes through ``ctx.save_for_backward`` so that it can
+be freed after backward and checked against in-place changes.
+"""
+from __future__ import annotations
+
+import weakref
+
+from .anomaly import _enabled as _anomaly, check_forward
+from .grad_mode import _state
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class Node:
+    """A node of the backward graph.
+
+    ``next_edges`` holds one entry per forward input: ``(node, output_nr)`` of
+    the input's producer (an ``AccumulateGrad`` for leaves), or ``None`` where
+    no gradient is needed.
+    """
+
+    __slots__ = ("next_edges", "saved", "_saved_versions", "_pre_hooks", "_hooks",
+                 "needs_input_grad", "_n_outputs", "_out_meta", "__dict__", "__weakref__")
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward0"
+
+    @property
+    def next_functions(self):
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
+
+    def register_hook(self, hook):
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _RemovableHandle(self._hooks, hook)
+
+    def register_prehook(self, hook):
+        return _add_pre_hook(self, 0, hook)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class _RemovableHandle:
+    def __init__(self, container, item):
+        self._container, self._item = container, item
+
+    def remove(self) -> None:
+        if self._item in self._container:
+            self._container.remove(self._item)
+
+
+def _add_pre_hook(node: Node, output_nr: int, hook):
+    if node._pre_hooks is None:
+        node._pre_hooks = {}
+    hooks = node._pre_hooks.setdefault(output_nr, [])
+    hooks.append(hook)
+    return _RemovableHandle(hooks, hook)
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf tensor: adds the incoming gradient into ``variable.grad``."""
+
+    def __init__(self, variable) -> None:
+        self.variable = variable
+        self.next_edges = ()
+        self.saved = ()
+        self._saved_versions = None
+        self._pre_hooks = None
+        self._hooks = None
+        self._n_outputs = 1
+        self._out_meta = None
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+
+class Function(Node):
+    """Base for autograd functions with PyTorch's ``torch.autograd.Function`` interface.
+
+    Subclass it, write ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``
+    as static methods on Tensors, and call ``YourFunction.apply(*args)``.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.saved = ()
+        self._saved_versions = None
+        self._pre_hooks = None
+        self._hooks = None
+        self.next_edges = ()
+        self.needs_input_grad = ()
+        self._n_outputs = 1
+        self._out_meta = None
+        self._materialize_grads = True
+        self._non_differentiable = ()
+        self._dirty = ()
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    def save_for_backward(self, *tensors) -> None:
+        self.saved = tensors
+
+    @property
+    def saved_tensors(self):
+        if self.saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        return self.saved
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_differentiable = tuple(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize_grads = value
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor, _make
+        from .grad_mode import no_grad
+        ctx = cls()
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx.needs_input_grad = needs
+        with no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if not (_state[0] and any(needs)):
+            return outputs
+        ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+        ctx._n_outputs = len(outs)
+        ctx._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs]
+        wrapped = []
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor) and id(o) not in ctx._non_differentiable and o.dtype.is_floating_point:
+                if any(o is a for a in args) and o not in ctx._dirty:
+                    o = _make(o._data, False, None)  # an input returned as-is becomes a new output
+                o.requires_grad = True
+                o.grad_fn = ctx
+                o._output_nr = i
+            wrapped.append(o)
+        if ctx.saved:
+            ctx._saved_versions = [(t._version, t._version[0], t._data.shape, t._data.dtype)
+                                   for t in ctx.saved if isinstance(t, Tensor)]
+        return wrapped[0] if single else tuple(wrapped)
+
+    @classmethod
+    def _call_backward(cls, ctx, grads):
+        """Engine entry: wrap array grads into Tensors, run backward without grad, unwrap."""
+        from ..tensor import Tensor, _make
+        from .grad_mode import no_grad
+        if ctx.saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        tgrads = [None if g is None else _make(g, False, None) for g in grads]
+        with no_grad():
+            result = cls.backward(ctx, *tgrads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) != len(ctx.next_edges):
+            raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
+                               f"(expected {len(ctx.next_edges)}, got {len(result)})")
+        return tuple(r._data if isinstance(r, Tensor) else r for r in result)
+
+
+class ArrayFunction(Function):
+    """Base for numtorch's built-in ops: forward and backward work on arrays.
+
+    ``forward(ctx, *args)`` receives each Tensor argument as its array and every
+    other argument unchanged, and returns an array (or a tuple of arrays).
+    ``backward(ctx, grad)`` receives the output gradient(s) as arrays and returns
+    one gradient array (or None) per positional forward argument.
+    Indices of outputs that carry no gradient go in ``non_differentiable_outputs``.
+    """
+
+    non_differentiable_outputs = ()
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward0"
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        return _apply_array_function(cls, args, kwargs)
+
+    @classmethod
+    def _call_backward(cls, ctx, grads):
+        if ctx.saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        result = cls.backward(ctx, *grads)
+        return result if type(result) is tuple else (result,)
+
+
+def _edge(t):
+    """The graph edge a gradient for tensor ``t`` flows into."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    return (grad_accumulator(t), 0)
+
+
+def grad_accumulator(t) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node; the tensor keeps only a weak reference, the graph the strong one."""
+    ref = t._acc
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return acc
+
+
+def _apply_array_function(cls, args, kwargs):
+    from ..tensor import Tensor, _make
+    ctx = cls.__new__(cls)
+    ctx.saved = ()
+    arrays = []
+    needs = []
+    any_needs = False
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a._data)
+            r = a.requires_grad
+            needs.append(r)
+            any_needs = any_needs or r
+        else:
+            arrays.append(a)
+            needs.append(False)
+    any_needs = any_needs and _state[0]
+    ctx.needs_input_grad = needs
+    out = cls.forward(ctx, *arrays, **kwargs)
+    if _anomaly[0]:
+        for o in (out if type(out) is tuple else (out,)):
+            check_forward(ctx.name(), o, arrays)
+    if not any_needs:
+        if type(out) is tuple:
+            return tuple(_make(o, False, None) for o in out)
+        return _make(out, False, None)
+    ctx._saved_versions = None
+    ctx._pre_hooks = None
+    ctx._hooks = None
+    ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+    if type(out) is tuple:
+        ctx._n_outputs = len(out)
+        ctx._out_meta = [(o.shape, o.dtype) for o in out]
+        nd = cls.non_differentiable_outputs
+        result = tuple(_make(o, i not in nd, None if i in nd else ctx, i) for i, o in enumerate(out))
+    else:
+        ctx._n_outputs = 1
+        ctx._out_meta = None
+        result = _make(out, True, ctx)
+    if ctx.saved:
+        _record_saved_versions(ctx, args, result)
+    return result
+
+
+def _record_saved_versions(ctx, args, result):
+    """Remember the version of every input/output tensor whose array was saved, to detect in-place edits."""
+    from ..tensor import Tensor
+    candidates = [a for a in args if isinstance(a, Tensor)]
+    candidates.extend(result if type(result) is tuple else (result,))
+    versions = []
+    for s in ctx.saved:
+        for t in candidates:
+            if s is t._data:
+                versions.append((t._version, t._version[0], s.shape, s.dtype))
+                break
+    if versions:
+        ctx._saved_versions = versions

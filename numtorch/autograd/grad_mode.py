@@ -1,0 +1,101 @@
+"""Gradient-mode switches: no_grad, enable_grad, set_grad_enabled, inference_mode.
+
+A single mutable flag read by every op; each switch is a context manager that
+also works as a decorator, in the manner of DeZero's ``using_config``.
+"""
+from __future__ import annotations
+
+import functools
+
+_state = [True]  # [grad_enabled]; a list so hot paths read it without a global lookup chain
+
+
+def is_grad_enabled() -> bool:
+    return _state[0]
+
+
+class _GradModeSwitch:
+    """Base for the switches: sets the flag on enter, restores it on exit."""
+
+    _mode = True
+
+    def __enter__(self):
+        self._prev = _state[0]
+        _state[0] = self._mode
+
+    def __exit__(self, *exc):
+        _state[0] = self._prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self._clone():
+                return func(*args, **kwargs)
+        return wrapper
+
+    def _clone(self):
+        return self.__class__()
+
+
+class no_grad(_GradModeSwitch):
+    """Disable gradient tracking inside the block (or the decorated function)."""
+
+    _mode = False
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # bare ``@no_grad`` without parentheses
+
+
+class enable_grad(_GradModeSwitch):
+    """Enable gradient tracking inside the block, even within ``no_grad``."""
+
+    _mode = True
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class inference_mode(_GradModeSwitch):
+    """Like ``no_grad``; numtorch has no separate inference tensors."""
+
+    def __init__(self, mode: bool = True):
+        self._mode = not mode
+
+    def _clone(self):
+        return inference_mode(not self._mode)
+
+
+class set_grad_enabled(_GradModeSwitch):
+    """Set gradient tracking on or off; takes effect at once, and as a context manager restores it."""
+
+    def __init__(self, mode: bool):
+        self._mode = bool(mode)
+        self._prev = _state[0]
+        _state[0] = self._mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _state[0] = self._prev
+        return False
+
+    def __call__(self, func):
+        _state[0] = self._prev  # used as a decorator: don't leave the flag changed
+        return super().__call__(func)
+
+    def _clone(self):
+        return _PlainSwitch(self._mode)
+
+
+class _PlainSwitch(_GradModeSwitch):
+    def __init__(self, mode: bool):
+        self._mode = mode
+
+    def _clone(self):
+        return _PlainSwitch(self._mode)

@@ -1,0 +1,172 @@
+"""Helpers shared by the ops: gradient un-broadcasting, PyTorch type promotion, method registration."""
+from __future__ import annotations
+
+import builtins
+
+from .._backend import xp
+from .. import _dtype
+from ..autograd.grad_mode import _state
+from ..tensor import Tensor, _make
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: the one place broadcast gradients are reduced."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def tensor_method(*names):
+    """Attach the decorated function to Tensor under each of ``names``."""
+    def decorate(fn):
+        for name in names:
+            setattr(Tensor, name, fn)
+        return fn
+    return decorate
+
+
+def result_dtype(a, b):
+    """PyTorch's type promotion for two operands (Tensors or Python scalars); returns a NumPy dtype."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            da, db = a._data.dtype, b._data.dtype
+            if da == db:
+                return da
+            ca, cb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+            dim_a, dim_b = a._data.ndim > 0, b._data.ndim > 0
+            if dim_a == dim_b:
+                if ca == cb:
+                    return xp.promote_types(da, db)
+                return da if ca > cb else db
+            if dim_a:
+                return db if cb > ca else da
+            return da if ca > cb else db
+        return _with_scalar(a._data.dtype, b)
+    return _with_scalar(b._data.dtype, a)
+
+
+def _with_scalar(dt, scalar):
+    kind = dt.kind
+    if isinstance(scalar, builtins.bool):
+        return dt
+    if isinstance(scalar, builtins.float) or (hasattr(scalar, "dtype") and scalar.dtype.kind == "f"):
+        return dt if kind == "f" else _dtype.get_default_dtype().np
+    if isinstance(scalar, builtins.int):
+        return xp.dtype(xp.int64) if kind == "b" else dt
+    if isinstance(scalar, complex):
+        raise TypeError("numtorch does not support complex numbers")
+    return dt
+
+
+def as_tensor_operand(x, dtype):
+    """Turn a Tensor, scalar, list or array into a Tensor of ``dtype`` (casting through autograd)."""
+    if isinstance(x, Tensor):
+        if x._data.dtype != dtype:
+            from .arithmetic import Cast
+            return Cast.apply(x, dtype)
+        return x
+    return _make(xp.asarray(x, dtype=dtype))
+
+
+def promote(a, b):
+    """Bring two operands to their common dtype; scalars stay Python scalars when that is exact."""
+    dt = result_dtype(a, b)
+    if isinstance(a, Tensor) and a._data.dtype != dt:
+        a = as_tensor_operand(a, dt)
+    elif not isinstance(a, Tensor):
+        a = _scalar(a, dt)
+    if isinstance(b, Tensor) and b._data.dtype != dt:
+        b = as_tensor_operand(b, dt)
+    elif not isinstance(b, Tensor):
+        b = _scalar(b, dt)
+    return a, b
+
+
+def _scalar(x, dt):
+    if isinstance(x, (builtins.int, builtins.float, builtins.bool)):
+        return xp.array(x, dtype=dt) if dt.kind != "f" or isinstance(x, builtins.bool) else x
+    if hasattr(x, "__len__") or hasattr(x, "shape"):
+        return _make(xp.asarray(x, dtype=dt))
+    return x
+
+
+def broadcast_error(a, b, opname: str = ""):
+    sa = getattr(a, "shape", ())
+    sb = getattr(b, "shape", ())
+    for i in range(1, builtins.max(len(sa), len(sb)) + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            dim = builtins.max(len(sa), len(sb)) - i
+            return RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                f"non-singleton dimension {dim}")
+    return RuntimeError(f"shapes {tuple(sa)} and {tuple(sb)} are not broadcastable")
+
+
+def normalize_dims(dim, ndim: int):
+    """Turn an int, tuple/list of ints or None into a sorted tuple of non-negative axes (None: all)."""
+    if dim is None:
+        return None
+    if isinstance(dim, (builtins.int, Tensor)) and not isinstance(dim, builtins.bool):
+        dims = (builtins.int(dim),)
+    else:
+        dims = tuple(builtins.int(d) for d in dim)
+        if not dims:
+            return None
+    n = builtins.max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -n <= d < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+        out.append(d % n if ndim else 0)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def inplace(self: Tensor, result: Tensor) -> Tensor:
+    """Write an op's result into ``self`` and make ``self`` that op's output, as PyTorch's in-place ops do."""
+    if _state[0]:
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if result.requires_grad and self._base is not None and self._base.requires_grad:
+            raise RuntimeError("numtorch does not support in-place operations on a view of a tensor that "
+                               "requires grad; use the out-of-place op or .clone() first")
+    data = result._data
+    if data.dtype != self._data.dtype:
+        if _CATEGORY[data.dtype.kind] > _CATEGORY[self._data.dtype.kind]:
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(data.dtype).name.capitalize()} can't be "
+                               f"cast to the desired output type {_dtype.from_numpy_dtype(self._data.dtype).name.capitalize()}")
+        data = data.astype(self._data.dtype)
+    if data.shape != self._data.shape:
+        try:
+            data = xp.broadcast_to(data, self._data.shape)
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(data.shape)}") from None
+    if not self._data.flags.writeable:
+        raise RuntimeError("unsupported operation: the tensor is a read-only (expanded or broadcast) view; "
+                           "call .clone() before modifying it in place")
+    self._data[...] = data
+    if result.requires_grad:
+        self.requires_grad = True
+        self.grad_fn = result.grad_fn
+        self._output_nr = result._output_nr
+    self._version[0] += 1
+    return self
+
+
+def view_of(out: Tensor, base: Tensor) -> Tensor:
+    """Mark ``out`` as a view of ``base`` when they share memory: one version counter for both."""
+    if out._data.base is not None and xp.may_share_memory(out._data, base._data):
+        out._version = base._version
+        out._base = base._base if base._base is not None else base
+    return out

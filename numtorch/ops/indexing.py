@@ -1,0 +1,152 @@
+"""Indexing: ``x[idx]`` and ``x[idx] = v`` with slices, ints, None, Ellipsis, integer and boolean arrays.
+
+Basic indexing returns a view; advanced indexing copies. Gradients of
+repeated indices accumulate.
+"""
+from __future__ import annotations
+
+from .._backend import xp
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _make
+from ._util import inplace, tensor_method, unbroadcast, view_of
+
+__all__ = ["nonzero"]
+
+
+def _convert_index(idx, shape=None):
+    """Tensors in an index become arrays; lists become integer/bool arrays; check bounds like PyTorch."""
+    if isinstance(idx, tuple):
+        return tuple(_convert_one(i) for i in idx)
+    return _convert_one(idx)
+
+
+def _convert_one(i):
+    if isinstance(i, Tensor):
+        return i._data if i._data.dtype.kind in "biu" else _bad_index(i)
+    if isinstance(i, list):
+        arr = xp.asarray([v._data if isinstance(v, Tensor) else v for v in i])
+        if arr.dtype.kind == "f":
+            _bad_index(i)
+        return arr
+    return i
+
+
+def _bad_index(i):
+    raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+
+
+def _is_basic(idx) -> bool:
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) and not isinstance(i, bool) for i in items)
+
+
+def _check_bounds(shape, idx):
+    items = idx if isinstance(idx, tuple) else (idx,)
+    dim = 0
+    n_real = sum(1 for i in items if i is not None and i is not Ellipsis)
+    for i in items:
+        if i is Ellipsis:
+            dim = len(shape) - (n_real - dim) if False else dim + (len(shape) - n_real)
+            continue
+        if i is None:
+            continue
+        if isinstance(i, int) and not isinstance(i, bool):
+            if dim >= len(shape):
+                raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+            if not -shape[dim] <= i < shape[dim]:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {shape[dim]}")
+        elif hasattr(i, "dtype") and i.dtype.kind in "iu" and i.size and dim < len(shape):
+            lo, hi = int(i.min()), int(i.max())
+            bad = hi if hi >= shape[dim] else lo if lo < -shape[dim] else None
+            if bad is not None:
+                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {shape[dim]}")
+        elif hasattr(i, "dtype") and i.dtype.kind == "b":
+            for k, s in enumerate(i.shape):
+                if dim + k < len(shape) and s != shape[dim + k]:
+                    raise IndexError(f"The shape of the mask {list(i.shape)} at index {k} does not match the "
+                                     f"shape of the indexed tensor {list(shape)} at index {dim + k}")
+            dim += i.ndim
+            continue
+        dim += 1
+
+
+class GetItem(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, idx, basic):
+        ctx.shape, ctx.dtype, ctx.idx, ctx.basic = x.shape, x.dtype, idx, basic
+        return x[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = xp.zeros(ctx.shape, ctx.dtype)
+        if ctx.basic:
+            grad[ctx.idx] = g
+        else:
+            xp.add.at(grad, ctx.idx, g)
+        return grad, None, None
+
+
+def getitem(self, idx):
+    idx = _convert_index(idx)
+    _check_bounds(self._data.shape, idx)
+    basic = _is_basic(idx)
+    try:
+        out = GetItem.apply(self, idx, basic)
+    except IndexError as e:
+        raise IndexError(str(e)) from None
+    out._data = xp.asarray(out._data)
+    return view_of(out, self) if basic else out
+
+
+class SetItem(ArrayFunction):
+    """``out = x.clone(); out[idx] = v``: the value's gradient is the indexed slice of the output gradient."""
+
+    @staticmethod
+    def forward(ctx, x, value, idx):
+        ctx.idx = idx
+        ctx.vshape = getattr(value, "shape", ())
+        out = x.copy()
+        out[idx] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        n = ctx.needs_input_grad
+        gx = gv = None
+        if n[0]:
+            gx = g.copy()
+            gx[ctx.idx] = 0
+        if n[1]:
+            gv = unbroadcast(g[ctx.idx], ctx.vshape)
+        return gx, gv, None
+
+
+def setitem(self, idx, value):
+    idx = _convert_index(idx)
+    _check_bounds(self._data.shape, idx)
+    from ..autograd.grad_mode import _state
+    tracked = _state[0] and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+    if not tracked:
+        v = value._data if isinstance(value, Tensor) else value
+        try:
+            self._data[idx] = v
+        except ValueError as e:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(v, 'shape', ()))} cannot "
+                               f"be broadcast to indexing result of shape {list(self._data[idx].shape)}") from None
+        self._version[0] += 1
+        return
+    if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+        value = value.to_dtype_np(self._data.dtype)
+    inplace(self, SetItem.apply(self, value, idx))
+
+
+def nonzero(input, *, as_tuple: bool = False):
+    idx = xp.nonzero(input._data)
+    if as_tuple:
+        return tuple(_make(i.astype(xp.int64)) for i in idx)
+    return _make(xp.stack(idx, axis=1).astype(xp.int64) if idx else xp.zeros((1, 0), xp.int64))
+
+
+Tensor.__getitem__ = getitem
+Tensor.__setitem__ = setitem
+tensor_method("nonzero")(nonzero)

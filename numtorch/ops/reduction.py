@@ -1,0 +1,207 @@
+"""Reductions over all elements or over ``dim`` (an int or a tuple), with ``keepdim``.
+
+Shapes: input (d0, ..., dn); output drops the reduced dims (kept as 1 with
+``keepdim=True``); the gradient has the input's shape.
+"""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from .._backend import xp
+from .. import _dtype
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _make
+from ._util import normalize_dims, tensor_method
+
+__all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin"]
+
+values_indices = namedtuple("return_types", ["values", "indices"])
+
+
+def _keepdim(kwargs, keepdim):
+    """PyTorch accepts NumPy's ``keepdims`` spelling as an alias."""
+    return kwargs.pop("keepdims", keepdim)
+
+
+def _expand_grad(g, shape, axes, keepdim):
+    if axes is None:
+        return xp.broadcast_to(g.reshape((1,) * len(shape)) if len(shape) else g, shape)
+    if not keepdim:
+        g = xp.expand_dims(g, axes)
+    return xp.broadcast_to(g, shape)
+
+
+class Sum(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dtype):
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.src = x.shape, axes, keepdim, x.dtype
+        return xp.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_grad(g, ctx.shape, ctx.axes, ctx.keepdim).astype(ctx.src, copy=False), None, None, None
+
+
+class Mean(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        n = x.size if axes is None else _count(x.shape, axes)
+        ctx.scale = 1.0 / n if n else float("nan")
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            return xp.asarray(x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_grad(g * ctx.scale, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+
+def _count(shape, axes):
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+def _sum_dtype(x: Tensor, dtype):
+    if dtype is not None:
+        return dtype.np
+    return xp.dtype(xp.int64) if x._data.dtype.kind in "biu" else None
+
+
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, **kwargs):
+    keepdim = _keepdim(kwargs, keepdim)
+    axes = normalize_dims(dim, input._data.ndim)
+    return Sum.apply(input, axes, keepdim, _sum_dtype(input, dtype))
+
+
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None, **kwargs):
+    keepdim = _keepdim(kwargs, keepdim)
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                           f"or complex dtype. Got: {_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}")
+    axes = normalize_dims(dim, input._data.ndim)
+    return Mean.apply(input, axes, keepdim)
+
+
+class MaxMinAll(ArrayFunction):
+    """Max or min over all elements; the gradient is shared evenly between ties, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, take_max):
+        if x.size == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        out = xp.asarray(x.max() if take_max else x.min())
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved
+        mask = x == out
+        return g * mask / mask.sum(), None
+
+
+class MaxMinDim(ArrayFunction):
+    """Max or min along one dim, returning (values, indices); the gradient goes to the chosen index."""
+
+    non_differentiable_outputs = (1,)
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, take_max):
+        if x.shape[axis] == 0 if x.ndim else False:
+            raise IndexError(f"max(): Expected reduction dim {axis} to have non-zero size.")
+        idx = xp.argmax(x, axis=axis, keepdims=True) if take_max else xp.argmin(x, axis=axis, keepdims=True)
+        values = xp.take_along_axis(x, idx, axis=axis)
+        ctx.save_for_backward(idx)
+        ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
+        if not keepdim:
+            values, idx = values.squeeze(axis), idx.squeeze(axis)
+        return values, idx.astype(xp.int64, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, _):
+        (idx,) = ctx.saved
+        if not ctx.keepdim:
+            g = xp.expand_dims(g, ctx.axis)
+        grad = xp.zeros(ctx.shape, dtype=g.dtype)
+        xp.put_along_axis(grad, idx, g, axis=ctx.axis)
+        return grad, None, None, None
+
+
+def _max_min(input, dim, keepdim, take_max, other=None, kwargs=None):
+    if kwargs:
+        keepdim = _keepdim(kwargs, keepdim)
+    if isinstance(dim, Tensor):
+        from .compare import maximum, minimum
+        return maximum(input, dim) if take_max else minimum(input, dim)
+    if dim is None:
+        return MaxMinAll.apply(input, take_max)
+    axis = normalize_dims(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return values_indices(input, _make(xp.zeros((), xp.int64)))
+    return values_indices(*MaxMinDim.apply(input, axis[0], keepdim, take_max))
+
+
+def max(input, dim=None, keepdim: bool = False, **kwargs):
+    """``max(x)`` is the largest element; ``max(x, dim)`` returns (values, indices); ``max(x, y)`` is elementwise."""
+    return _max_min(input, dim, keepdim, True, kwargs=kwargs)
+
+
+def min(input, dim=None, keepdim: bool = False, **kwargs):
+    return _max_min(input, dim, keepdim, False, kwargs=kwargs)
+
+
+class AmaxAmin(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, take_max):
+        out = x.max(axis=axes, keepdims=True) if take_max else x.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else (out.reshape(()) if axes is None else out.squeeze(axes))
+
+    @staticmethod
+    def backward(ctx, g, *_):
+        x, out = ctx.saved
+        mask = x == out
+        if not ctx.keepdim:
+            g = g.reshape(out.shape)
+        return g * mask / mask.sum(axis=ctx.axes, keepdims=True), None, None, None
+
+
+def amax(input, dim=(), keepdim: bool = False, **kwargs):
+    keepdim = _keepdim(kwargs, keepdim)
+    return AmaxAmin.apply(input, normalize_dims(dim, input._data.ndim), keepdim, True)
+
+
+def amin(input, dim=(), keepdim: bool = False, **kwargs):
+    keepdim = _keepdim(kwargs, keepdim)
+    return AmaxAmin.apply(input, normalize_dims(dim, input._data.ndim), keepdim, False)
+
+
+def _arg(input, dim, keepdim, take_max):
+    x = input._data
+    fn = xp.argmax if take_max else xp.argmin
+    if dim is None:
+        out = fn(x.reshape(-1))
+        return _make(xp.asarray(out, dtype=xp.int64).reshape((1,) * x.ndim if keepdim else ()))
+    axis = normalize_dims(dim, x.ndim)
+    if x.ndim == 0:
+        return _make(xp.zeros((), xp.int64))
+    return _make(fn(x, axis=axis[0], keepdims=keepdim).astype(xp.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim: bool = False, **kwargs):
+    return _arg(input, dim, _keepdim(kwargs, keepdim), True)
+
+
+def argmin(input, dim=None, keepdim: bool = False, **kwargs):
+    return _arg(input, dim, _keepdim(kwargs, keepdim), False)
+
+
+for _name in __all__:
+    tensor_method(_name)(globals()[_name])
