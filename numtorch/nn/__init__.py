@@ -1,0 +1,4 @@
+"""numtorch.nn: modules, functional, init and utils, with torch.nn's names."""
+from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from . import functional, init, utils  # noqa: F401

@@ -1,0 +1,1 @@
+"""numtorch.nn.grad: gradients of convolution w.r.t. input and weight."""

@@ -1,0 +1,1 @@
+"""numtorch.nn.init: in-place weight initialisers (torch.nn.init)."""

@@ -1,0 +1,1 @@
+"""numtorch.nn.utils: gradient clipping and parameter/vector conversion."""
