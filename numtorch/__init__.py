@@ -14,3 +14,13 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 from ._printing import set_printoptions
 
 __version__ = "0.1.0"
+from ._threads import get_num_threads, set_num_threads
+from .serialization import load, save
+from . import nn, optim  # noqa: E402
+from . import utils  # noqa: E402
+from .utils import data as _data  # noqa: E402,F401  (so that numtorch.utils.data works after import numtorch)
+
+
+def __getattr__(name: str):
+    from ._missing import missing_attribute
+    return missing_attribute(__name__, name)

@@ -1,0 +1,1 @@
+"""numtorch.optim: optimizers and learning-rate schedulers."""

@@ -1,0 +1,1 @@
+"""numtorch.utils.data: datasets, samplers and DataLoader."""

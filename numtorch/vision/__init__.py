@@ -1,0 +1,1 @@
+"""numtorch.vision: torchvision's datasets and transforms for numtorch."""
