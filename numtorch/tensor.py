@@ -430,3 +430,13 @@ _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", 
 def _format_tensor(t: Tensor) -> str:
     from ._printing import format_tensor
     return format_tensor(t)
+
+
+def _bind() -> None:
+    """Give the autograd modules (imported before Tensor existed) direct references to Tensor and _make."""
+    from .autograd import engine as _engine, function as _function
+    _function._bind_tensor(Tensor, _make)
+    _engine._bind_tensor(Tensor, _make)
+
+
+_bind()

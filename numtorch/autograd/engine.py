@@ -14,18 +14,30 @@ from .function import FREED_MESSAGE, AccumulateGrad, _edge
 from . import anomaly
 
 
+Tensor = _make = None  # bound by numtorch.tensor (which imports this module first)
+
+
+def _bind_tensor(tensor_cls, make) -> None:
+    global Tensor, _make
+    Tensor, _make = tensor_cls, make
+
+
 def _check_saved_versions(node) -> None:
     for counter, expected, shape, dtype in node._saved_versions:
         if counter[0] != expected:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{dtype} tensor of shape {list(shape)}], which is used by {node.name()}, "
+                f"operation: [{_type_name(dtype)} {list(shape)}], which is used by {node.name()}, "
                 f"is at version {counter[0]}; expected version {expected} instead. Hint: the tensor was "
                 "changed in place after it was saved for backward; use an out-of-place op or .clone().")
 
 
+def _type_name(dtype) -> str:
+    from ..tensor import _TYPE_NAMES
+    return _TYPE_NAMES.get(xp.dtype(dtype).name, "torch.Tensor").replace("torch.", "numtorch.")
+
+
 def _run_pre_hooks(node, buffer) -> None:
-    from ..tensor import _make
     for nr, hooks in node._pre_hooks.items():
         for hook in list(hooks):
             g = buffer[nr]
@@ -37,21 +49,42 @@ def _run_pre_hooks(node, buffer) -> None:
 
 
 def _accumulate(node: AccumulateGrad, grad) -> None:
-    from ..tensor import _make
     var = node.variable
     if var._hooks:
         for hook in list(var._hooks):
             result = hook(_make(grad, False, None))
             if result is not None:
                 grad = result._data
-    if grad.dtype != var._data.dtype:
-        grad = grad.astype(var._data.dtype)
-    if grad.shape != var._data.shape:
-        grad = xp.broadcast_to(grad, var._data.shape)
+    data = var._data
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
+    if grad.shape != data.shape:
+        grad = xp.broadcast_to(grad, data.shape)
     if var.grad is None:
         var.grad = _make(xp.array(grad, copy=True), False, None)  # never alias a gradient another node holds
     else:
         xp.add(var.grad._data, grad, out=var.grad._data)  # in place, as PyTorch accumulates
+
+
+def _count_dependencies(roots):
+    """Number of incoming edges of every node reachable from ``roots`` (explicit stack: any depth)."""
+    dependencies = {}
+    stack = []
+    for node, _ in roots:
+        if node not in dependencies:
+            dependencies[node] = 0
+            stack.append(node)
+    pop, push = stack.pop, stack.append
+    while stack:
+        for edge in pop().next_edges:
+            if edge is not None:
+                nxt = edge[0]
+                if nxt in dependencies:
+                    dependencies[nxt] += 1
+                else:
+                    dependencies[nxt] = 1
+                    push(nxt)
+    return dependencies
 
 
 def run_backward(roots, root_grads, retain_graph: bool, capture=None):
@@ -61,24 +94,7 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
     edges are stored there instead of being accumulated into leaves, and no
     leaf ``.grad`` is touched: that is ``autograd.grad``.
     """
-    dependencies = {}
-    stack = []
-    for node, _ in roots:
-        if node not in dependencies:
-            dependencies[node] = 0
-            stack.append(node)
-    while stack:
-        node = stack.pop()
-        for edge in node.next_edges:
-            if edge is None:
-                continue
-            nxt = edge[0]
-            if nxt in dependencies:
-                dependencies[nxt] += 1
-            else:
-                dependencies[nxt] = 1
-                stack.append(nxt)
-
+    dependencies = _count_dependencies(roots)
     buffers = {}
     for (node, nr), g in zip(roots, root_grads):
         buf = buffers.get(node)
@@ -87,10 +103,11 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     ready = [node for node in buffers if dependencies[node] == 0]
     check_anomaly = anomaly._enabled[0]
+    pop_buffer = buffers.pop
 
     while ready:
         node = ready.pop()
-        buffer = buffers.pop(node, None)
+        buffer = pop_buffer(node, None)
         if buffer is None:
             buffer = [None] * node._n_outputs
         if node._pre_hooks:
@@ -103,18 +120,21 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
             if capture is None and buffer[0] is not None:
                 _accumulate(node, buffer[0])
             continue
-        if all(g is None for g in buffer):
+        if node._n_outputs == 1:
+            empty = buffer[0] is None
+        else:
+            empty = all(g is None for g in buffer)
+            if not empty and node._out_meta is not None:
+                buffer = [xp.zeros(m[0], m[1]) if g is None else g for g, m in zip(buffer, node._out_meta)]
+        if empty:
             in_grads = (None,) * len(node.next_edges)
         else:
-            if node._out_meta is not None:
-                buffer = [xp.zeros(m[0], m[1]) if g is None else g for g, m in zip(buffer, node._out_meta)]
             if node._saved_versions:
                 _check_saved_versions(node)
-            in_grads = type(node)._call_backward(node, buffer)
+            in_grads = node._call_backward(node, buffer)
             if check_anomaly:
                 anomaly.check_backward(node, in_grads)
         if node._hooks:
-            from ..tensor import _make
             for hook in node._hooks:
                 hook(tuple(None if g is None else _make(g, False, None) for g in in_grads),
                      tuple(None if g is None else _make(g, False, None) for g in buffer))
@@ -128,9 +148,14 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
                 buf = buffers.get(nxt)
                 if buf is None:
                     buf = buffers[nxt] = [None] * nxt._n_outputs
-                buf[nr] = g if buf[nr] is None else buf[nr] + g
-            dependencies[nxt] -= 1
-            if dependencies[nxt] == 0:
+                    buf[nr] = g
+                elif buf[nr] is None:
+                    buf[nr] = g
+                else:
+                    buf[nr] = buf[nr] + g
+            remaining = dependencies[nxt] - 1
+            dependencies[nxt] = remaining
+            if remaining == 0:
                 ready.append(nxt)
 
 
@@ -150,14 +175,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 
 
 def _store_grad(t, g) -> None:
-    from ..tensor import _make
     t.grad = _make(xp.array(g, copy=True), False, None) if t.grad is None else _make(t.grad._data + g, False, None)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
          allow_unused=None, is_grads_batched: bool = False, materialize_grads: bool = False):
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``."""
-    from ..tensor import _make
     single = _is_tensor(inputs)
     inputs = [inputs] if single else list(inputs)
     for i, t in enumerate(inputs):
@@ -180,12 +203,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
 
 
 def _is_tensor(obj) -> bool:
-    from ..tensor import Tensor
     return isinstance(obj, Tensor)
 
 
 def _prepare_roots(tensors, grad_tensors, create_graph):
-    from ..tensor import Tensor
     if create_graph:
         raise NotImplementedError("numtorch does not support create_graph=True (higher-order gradients) yet")
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
@@ -208,7 +229,7 @@ def _prepare_roots(tensors, grad_tensors, create_graph):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not t.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
-            g = xp.ones_like(t._data)
+            g = xp.ones(t._data.shape, t._data.dtype)
         else:
             g = g._data if isinstance(g, Tensor) else xp.asarray(g, dtype=t._data.dtype)
             if g.shape != t._data.shape:

@@ -34,8 +34,13 @@ class Node:
     no gradient is needed.
     """
 
-    __slots__ = ("next_edges", "saved", "_saved_versions", "_pre_hooks", "_hooks",
-                 "needs_input_grad", "_n_outputs", "_out_meta", "__dict__", "__weakref__")
+    __slots__ = ("next_edges", "saved", "needs_input_grad", "__dict__", "__weakref__")
+    # rarely-set fields live as class defaults, so the hot path of an op does not have to write them
+    _saved_versions = None
+    _pre_hooks = None
+    _hooks = None
+    _n_outputs = 1
+    _out_meta = None
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
@@ -143,7 +148,6 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor, _make
         from .grad_mode import no_grad
         ctx = cls()
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -169,12 +173,15 @@ class Function(Node):
         if ctx.saved:
             ctx._saved_versions = [(t._version, t._version[0], t._data.shape, t._data.dtype)
                                    for t in ctx.saved if isinstance(t, Tensor)]
+            # a saved output would make a cycle (output -> ctx -> output): keep a detached alias instead
+            out_ids = {id(o) for o in wrapped if isinstance(o, Tensor)}
+            if any(id(t) in out_ids for t in ctx.saved):
+                ctx.saved = tuple(_alias(t) if id(t) in out_ids else t for t in ctx.saved)
         return wrapped[0] if single else tuple(wrapped)
 
     @classmethod
     def _call_backward(cls, ctx, grads):
         """Engine entry: wrap array grads into Tensors, run backward without grad, unwrap."""
-        from ..tensor import Tensor, _make
         from .grad_mode import no_grad
         if ctx.saved is None:
             raise RuntimeError(FREED_MESSAGE)
@@ -216,6 +223,12 @@ class ArrayFunction(Function):
         return result if type(result) is tuple else (result,)
 
 
+def _alias(t):
+    a = _make(t._data, False, None)
+    a._version = t._version
+    return a
+
+
 def _edge(t):
     """The graph edge a gradient for tensor ``t`` flows into."""
     fn = t.grad_fn
@@ -234,9 +247,17 @@ def grad_accumulator(t) -> AccumulateGrad:
     return acc
 
 
+Tensor = _make = None  # bound by numtorch.tensor once Tensor exists (tensor.py imports this module)
+
+
+def _bind_tensor(tensor_cls, make) -> None:
+    global Tensor, _make
+    Tensor, _make = tensor_cls, make
+
+
 def _apply_array_function(cls, args, kwargs):
-    from ..tensor import Tensor, _make
-    ctx = cls.__new__(cls)
+    """The hot path of every built-in op: unwrap arrays, run forward, record the node if needed."""
+    ctx = _new_node(cls)
     ctx.saved = ()
     arrays = []
     needs = []
@@ -246,48 +267,63 @@ def _apply_array_function(cls, args, kwargs):
             arrays.append(a._data)
             r = a.requires_grad
             needs.append(r)
-            any_needs = any_needs or r
+            if r:
+                any_needs = True
         else:
             arrays.append(a)
             needs.append(False)
-    any_needs = any_needs and _state[0]
     ctx.needs_input_grad = needs
-    out = cls.forward(ctx, *arrays, **kwargs)
+    out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
     if _anomaly[0]:
         for o in (out if type(out) is tuple else (out,)):
             check_forward(ctx.name(), o, arrays)
-    if not any_needs:
+    if not any_needs or not _state[0]:
         if type(out) is tuple:
             return tuple(_make(o, False, None) for o in out)
         return _make(out, False, None)
-    ctx._saved_versions = None
-    ctx._pre_hooks = None
-    ctx._hooks = None
-    ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+    edges = []
+    for a, n in zip(args, needs):
+        if n:
+            fn = a.grad_fn
+            if fn is not None:
+                edges.append((fn, a._output_nr))
+            else:
+                ref = a._acc
+                acc = ref() if ref is not None else None
+                edges.append((acc if acc is not None else grad_accumulator(a), 0))
+        else:
+            edges.append(None)
+    ctx.next_edges = edges
     if type(out) is tuple:
         ctx._n_outputs = len(out)
         ctx._out_meta = [(o.shape, o.dtype) for o in out]
         nd = cls.non_differentiable_outputs
         result = tuple(_make(o, i not in nd, None if i in nd else ctx, i) for i, o in enumerate(out))
     else:
-        ctx._n_outputs = 1
-        ctx._out_meta = None
         result = _make(out, True, ctx)
     if ctx.saved:
         _record_saved_versions(ctx, args, result)
     return result
 
 
+_new_node = object.__new__
+
+
 def _record_saved_versions(ctx, args, result):
     """Remember the version of every input/output tensor whose array was saved, to detect in-place edits."""
-    from ..tensor import Tensor
-    candidates = [a for a in args if isinstance(a, Tensor)]
-    candidates.extend(result if type(result) is tuple else (result,))
-    versions = []
+    versions = None
     for s in ctx.saved:
-        for t in candidates:
-            if s is t._data:
-                versions.append((t._version, t._version[0], s.shape, s.dtype))
+        for t in args:
+            if isinstance(t, Tensor) and s is t._data:
                 break
+        else:
+            for t in (result if type(result) is tuple else (result,)):
+                if s is t._data:
+                    break
+            else:
+                continue
+        if versions is None:
+            versions = []
+        versions.append((t._version, t._version[0], s.shape, s.dtype))
     if versions:
         ctx._saved_versions = versions

@@ -10,8 +10,15 @@ import functools
 _state = [True]  # [grad_enabled]; a list so hot paths read it without a global lookup chain
 
 
+_inference = [False]
+
+
 def is_grad_enabled() -> bool:
     return _state[0]
+
+
+def is_inference_mode_enabled() -> bool:
+    return _inference[0]
 
 
 class _GradModeSwitch:
@@ -63,8 +70,21 @@ class enable_grad(_GradModeSwitch):
 class inference_mode(_GradModeSwitch):
     """Like ``no_grad``; numtorch has no separate inference tensors."""
 
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare ``@inference_mode``
+            return cls()(mode)
+        return super().__new__(cls)
+
     def __init__(self, mode: bool = True):
         self._mode = not mode
+
+    def __enter__(self):
+        super().__enter__()
+        _inference[0] = not self._mode
+
+    def __exit__(self, *exc):
+        _inference[0] = False
+        return super().__exit__(*exc)
 
     def _clone(self):
         return inference_mode(not self._mode)

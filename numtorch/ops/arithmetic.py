@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from .. import _dtype
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, _apply_array_function as _apply
 from ..tensor import Tensor
 from ._util import broadcast_error, inplace, promote, tensor_method, unbroadcast
 
@@ -400,12 +400,29 @@ def _out(result, out):
 
 
 # ------------------------------------------------------------------ Tensor methods
-tensor_method("__add__", "add")(lambda self, other, alpha=1: add(self, other, alpha=alpha))
-tensor_method("__radd__")(lambda self, other: _binary(Add, other, self))
-tensor_method("__sub__", "sub", "subtract")(lambda self, other, alpha=1: sub(self, other, alpha=alpha))
-tensor_method("__rsub__")(lambda self, other: _binary(Sub, other, self))
-tensor_method("__mul__", "mul", "multiply")(lambda self, other: _binary(Mul, self, other))
-tensor_method("__rmul__")(lambda self, other: _binary(Mul, other, self))
+def _fast(op):
+    """Operator method with a fast path for two tensors of one dtype (the common case in training loops)."""
+    def method(self, other):
+        if isinstance(other, Tensor) and other._data.dtype == self._data.dtype:
+            return _apply(op, (self, other), None)
+        return _binary(op, self, other)
+    return method
+
+
+def _fast_reflected(op):
+    def method(self, other):
+        return _binary(op, other, self)
+    return method
+
+
+tensor_method("__add__")(_fast(Add))
+tensor_method("add")(lambda self, other, alpha=1: add(self, other, alpha=alpha))
+tensor_method("__radd__")(_fast_reflected(Add))
+tensor_method("__sub__")(_fast(Sub))
+tensor_method("sub", "subtract")(lambda self, other, alpha=1: sub(self, other, alpha=alpha))
+tensor_method("__rsub__")(_fast_reflected(Sub))
+tensor_method("__mul__", "mul", "multiply")(_fast(Mul))
+tensor_method("__rmul__")(_fast_reflected(Mul))
 tensor_method("__truediv__", "div", "divide", "true_divide")(
     lambda self, other, rounding_mode=None: div(self, other, rounding_mode=rounding_mode))
 tensor_method("__rtruediv__")(lambda self, other: div(other, self))

@@ -215,8 +215,9 @@ def exp2(input):
 
 
 def sign(input):
-    from ..tensor import _make
-    return _make(xp.sign(input._data))
+    """-1, 0 or 1 elementwise; zero gradient."""
+    from .pointwise import ZeroGrad
+    return ZeroGrad.apply(input, xp.sign)
 
 
 sgn = sign

@@ -78,12 +78,22 @@ class GetItem(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        grad = xp.zeros(ctx.shape, ctx.dtype)
         if ctx.basic:
+            grad = xp.zeros(ctx.shape, ctx.dtype)
             grad[ctx.idx] = g
-        else:
-            xp.add.at(grad, ctx.idx, g)
-        return grad, None, None
+            return grad, None, None
+        # advanced indexing may repeat positions: sum g into each source position with bincount
+        from .scatter import accumulate
+        positions = xp.arange(g.size and _numel(ctx.shape)).reshape(ctx.shape)[ctx.idx] if g.size else \
+            xp.zeros(0, xp.int64)
+        return accumulate(ctx.shape, positions, g, ctx.dtype), None, None
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def getitem(self, idx):

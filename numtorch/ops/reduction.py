@@ -26,7 +26,9 @@ def _keepdim(kwargs, keepdim):
 
 def _expand_grad(g, shape, axes, keepdim):
     if axes is None:
-        return xp.broadcast_to(g.reshape((1,) * len(shape)) if len(shape) else g, shape)
+        out = xp.empty(shape, g.dtype)  # cheaper than broadcast_to for the common full reduction
+        out[...] = g
+        return out
     if not keepdim:
         g = xp.expand_dims(g, axes)
     return xp.broadcast_to(g, shape)
@@ -36,7 +38,8 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim, ctx.src = x.shape, axes, keepdim, x.dtype
-        return xp.asarray(x.sum(axis=axes, keepdims=keepdim, dtype=dtype))
+        out = xp.add.reduce(x, axis=axes, dtype=dtype, keepdims=keepdim)  # ufunc call: less overhead than .sum
+        return out if type(out) is xp.ndarray else xp.asarray(out)
 
     @staticmethod
     def backward(ctx, g):

@@ -1,1 +1,574 @@
-__all__ = []
+"""Activation functions (torch.nn.functional names), each a small op with forward and backward side by side.
+
+All are elementwise (x -> y of the same shape) except softmax/log_softmax/softmin
+(normalised along ``dim``), glu (halves ``dim``) and prelu (a learnt slope per channel).
+Where an op has ``inplace=True`` the result is written back into the input tensor.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+from ..._backend import xp
+from ...autograd.function import ArrayFunction
+from ...ops._util import inplace as _write_inplace
+from ...tensor import Tensor
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu",
+           "celu_", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "hardtanh_", "sigmoid", "tanh",
+           "softplus", "softsign", "softmax", "log_softmax", "softmin", "threshold", "threshold_", "logsigmoid",
+           "glu", "hardshrink", "softshrink", "tanhshrink"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _check_float(x: Tensor, name: str) -> None:
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f'"{name}" not implemented for \'{_dtype_name(x)}\'')
+
+
+def _dtype_name(x: Tensor) -> str:
+    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short",
+            "int8": "Char"}.get(x._data.dtype.name, x._data.dtype.name)
+
+
+def _apply(cls, input: Tensor, *args, inplace: bool = False, name: str = "") -> Tensor:
+    _check_float(input, name or cls.__name__.lower())
+    out = cls.apply(input, *args)
+    return _write_inplace(input, out) if inplace else out
+
+
+def _stable_sigmoid(x):
+    """1 / (1 + exp(-x)) without overflow for large |x|."""
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def _softplus_arr(z):
+    """log(1 + exp(z)), stable for large |z|."""
+    return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def _erf(x):
+    """erf to double precision: erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (2n+1)!! for |x| < 3
+    (all terms positive, so no cancellation), and the erfc continued fraction beyond."""
+    a = xp.abs(x.astype(xp.float64))
+    out = xp.empty_like(a)
+    small = a < 3.0
+    xs = a[small]
+    x2 = xs * xs
+    term = xs.copy()
+    total = xs.copy()
+    for n in range(1, 60):
+        term *= (2.0 / (2 * n + 1)) * x2
+        total += term
+    out[small] = (2.0 / math.sqrt(math.pi)) * xp.exp(-x2) * total
+    big = ~small
+    if big.any():
+        xb = a[big]
+        k = xb.copy()
+        for j in range(50, 0, -1):
+            k = xb + (j / 2.0) / k
+        out[big] = 1.0 - xp.exp(-xb * xb) / (math.sqrt(math.pi) * k)
+    return (xp.sign(x) * out).astype(x.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------- rectifiers
+class Relu(ArrayFunction):
+    """y = max(x, 0); dx = g * (y > 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        return g * (y > 0)
+
+
+class Hardtanh(ArrayFunction):
+    """y = clip(x, lo, hi); dx = g where lo < x < hi, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return xp.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * ((x > ctx.lo) & (x < ctx.hi)), None, None
+
+
+class LeakyRelu(ArrayFunction):
+    """y = x if x > 0 else slope * x."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return xp.where(x > 0, x, x * x.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return xp.where(x > 0, g, g * g.dtype.type(ctx.slope)), None
+
+
+class Threshold(ArrayFunction):
+    """y = x if x > threshold else value."""
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return xp.where(x > threshold, x, x.dtype.type(value))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * (x > ctx.threshold), None, None
+
+
+class PRelu(ArrayFunction):
+    """y = x if x > 0 else w[c] * x, with w broadcast over channel dim 1 (or a single shared slope)."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        wb = w.reshape((1, -1) + (1,) * (x.ndim - 2)) if (w.size > 1 and x.ndim >= 2) else w.reshape(())
+        ctx.save_for_backward(x, w)
+        return xp.where(x > 0, x, wb * x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved
+        shared = not (w.size > 1 and x.ndim >= 2)
+        wb = w.reshape(()) if shared else w.reshape((1, -1) + (1,) * (x.ndim - 2))
+        neg = x <= 0
+        dx = xp.where(neg, wb * g, g) if ctx.needs_input_grad[0] else None
+        dw = None
+        if ctx.needs_input_grad[1]:
+            gx = g * x * neg
+            if shared:
+                dw = gx.sum().reshape(w.shape)
+            else:
+                dw = gx.sum(axis=tuple(i for i in range(x.ndim) if i != 1)).reshape(w.shape)
+        return dx, dw
+
+
+# ------------------------------------------------------------------------------------ exponential
+class Elu(ArrayFunction):
+    """y = scale * (x if x > 0 else alpha * (exp(x / beta... ) - 1)); covers ELU, SELU and CELU.
+
+    ELU: alpha, scale=1, inv=1.  SELU: fixed alpha/scale.  CELU: alpha * (exp(x / alpha) - 1), inv=1/alpha.
+    dx = scale * g for x > 0, else g * scale * alpha * inv * exp(x * inv).
+    """
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, inv):
+        t = x.dtype.type
+        neg = t(alpha) * xp.expm1(xp.minimum(x, 0) * t(inv))
+        y = xp.where(x > 0, x, neg)
+        if scale != 1:
+            y = y * t(scale)
+        ctx.save_for_backward(x)
+        ctx.params = (alpha, scale, inv)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        alpha, scale, inv = ctx.params
+        t = x.dtype.type
+        d = xp.where(x > 0, t(scale), t(scale * alpha * inv) * xp.exp(xp.minimum(x, 0) * t(inv)))
+        return g * d, None, None, None
+
+
+class Gelu(ArrayFunction):
+    """y = x * Phi(x) (exact) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) ('tanh')."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            k = math.sqrt(2.0 / math.pi)
+            return 0.5 * x * (1.0 + xp.tanh(k * (x + 0.044715 * x ** 3)))
+        return x * (0.5 * (1.0 + _erf(x * (1.0 / math.sqrt(2.0)))))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        if ctx.approximate == "tanh":
+            k = math.sqrt(2.0 / math.pi)
+            t = xp.tanh(k * (x + 0.044715 * x ** 3))
+            d = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * k * (1.0 + 3 * 0.044715 * x * x)
+        else:
+            cdf = 0.5 * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
+            pdf = xp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
+            d = cdf + x * pdf
+        return (g * d).astype(g.dtype, copy=False), None
+
+
+class Silu(ArrayFunction):
+    """y = x * sigmoid(x); dx = g * s * (1 + x (1 - s))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * _stable_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        s = _stable_sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+
+
+class Mish(ArrayFunction):
+    """y = x * tanh(softplus(x)); dx = g * (t + x (1 - t^2) sigmoid(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * xp.tanh(_softplus_arr(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        t = xp.tanh(_softplus_arr(x))
+        return g * (t + x * (1 - t * t) * _stable_sigmoid(x))
+
+
+class Softplus(ArrayFunction):
+    """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold; dx = g * sigmoid(beta x)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        z = x * x.dtype.type(beta)
+        return xp.where(z > threshold, x, _softplus_arr(z) / x.dtype.type(beta))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        z = x * x.dtype.type(ctx.beta)
+        return xp.where(z > ctx.threshold, g, g * _stable_sigmoid(z)), None, None
+
+
+class LogSigmoid(ArrayFunction):
+    """y = log(sigmoid(x)) = -softplus(-x); dx = g * sigmoid(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return -_softplus_arr(-x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * _stable_sigmoid(-x)
+
+
+# ------------------------------------------------------------------------------------- piecewise
+class Hardswish(ArrayFunction):
+    """y = x * relu6(x + 3) / 6; dx = 0 for x < -3, g for x > 3, g (2x + 3) / 6 between."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * xp.clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return xp.where(x < -3, 0, xp.where(x <= 3, g * (x / 3 + 0.5), g)).astype(g.dtype, copy=False)
+
+
+class Hardsigmoid(ArrayFunction):
+    """y = relu6(x + 3) / 6; dx = g / 6 for -3 < x < 3."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.clip(x + 3, 0, 6) / 6
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * ((x > -3) & (x < 3)) / 6
+
+
+class Softsign(ArrayFunction):
+    """y = x / (1 + |x|); dx = g / (1 + |x|)^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + xp.abs(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        d = 1 + xp.abs(x)
+        return g / (d * d)
+
+
+class Shrink(ArrayFunction):
+    """hardshrink (soft=False): y = x where |x| > lambd else 0; softshrink: y = x - sign(x) lambd there."""
+
+    @staticmethod
+    def forward(ctx, x, lambd, soft):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        keep = (x > lambd) | (x < -lambd)
+        if soft:
+            return xp.where(keep, x - xp.sign(x) * x.dtype.type(lambd), 0).astype(x.dtype, copy=False)
+        return xp.where(keep, x, 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * ((x > ctx.lambd) | (x < -ctx.lambd)), None, None
+
+
+# --------------------------------------------------------------------------------------- softmax
+class Softmax(ArrayFunction):
+    """y = exp(x - max) / sum(exp(x - max)) along ``axis``; dx = y * (g - sum(g * y))."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmax(ArrayFunction):
+    """y = x - max - log(sum(exp(x - max))) along ``axis``; dx = g - exp(y) * sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        z = x - x.max(axis=axis, keepdims=True)
+        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        return g - xp.exp(y) * g.sum(axis=ctx.axis, keepdims=True), None
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                  "dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_prep(input: Tensor, dim, dtype, name: str, stacklevel: int):
+    if dtype is not None:
+        input = input.to(dtype)
+    _check_float(input, name)
+    ndim = input._data.ndim
+    if dim is None:
+        dim = _softmax_dim(name, ndim, stacklevel + 1)
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return input, (dim % n if ndim else None)
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along ``dim``, computed stably; same shape as input."""
+    input, axis = _softmax_prep(input, dim, dtype, "softmax", _stacklevel)
+    return Softmax.apply(input, axis)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) (no underflow to -inf)."""
+    input, axis = _softmax_prep(input, dim, dtype, "log_softmax", _stacklevel)
+    return LogSoftmax.apply(input, axis)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    input, axis = _softmax_prep(input, dim, dtype, "softmin", _stacklevel)
+    return Softmax.apply(-input, axis)
+
+
+# ----------------------------------------------------------------------------------- functional API
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise."""
+    return _apply(Relu, input, inplace=inplace, name="relu")
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """clip(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _apply(Hardtanh, input, min_val, max_val, inplace=inplace, name="hardtanh")
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return _apply(Hardtanh, input, 0.0, 6.0, inplace=inplace, name="relu6")
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else negative_slope * x."""
+    return _apply(LeakyRelu, input, negative_slope, inplace=inplace, name="leaky_relu")
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else weight[c] * x; weight has 1 or C (= input.size(1)) entries."""
+    _check_float(input, "prelu")
+    w = weight._data
+    if w.size != 1:
+        c = input._data.shape[1] if input._data.ndim >= 2 else 1
+        if input._data.ndim == 0 or w.size != c:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{w.size} and channel size = {c}.")
+    return PRelu.apply(input, weight)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return _apply(Elu, input, alpha, 1.0, 1.0, inplace=inplace, name="elu")
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants alpha ~ 1.6733, scale ~ 1.0507."""
+    return _apply(Elu, input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace=inplace, name="selu")
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return _apply(Elu, input, alpha, 1.0, 1.0 / alpha, inplace=inplace, name="celu")
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) (Phi: the standard normal CDF); ``approximate='tanh'`` uses the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _apply(Gelu, input, approximate, name="gelu")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    return _apply(Silu, input, inplace=inplace, name="silu")
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return _apply(Mish, input, inplace=inplace, name="mish")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    return _apply(Hardswish, input, inplace=inplace, name="hardswish")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return _apply(Hardsigmoid, input, inplace=inplace, name="hardsigmoid")
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x))."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, linear above ``threshold`` for stability."""
+    return _apply(Softplus, input, beta, threshold, name="softplus")
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return _apply(Softsign, input, name="softsign")
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x if x > threshold else value."""
+    return _apply(Threshold, input, threshold, value, inplace=inplace, name="threshold")
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), stable for large |x|."""
+    return _apply(LogSigmoid, input, name="log_sigmoid_forward")
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    return _apply(Shrink, input, lambd, False, name="hardshrink")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd, x + lambd or 0 depending on which side of [-lambd, lambd] x is."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return _apply(Shrink, input, lambd, True, name="softshrink")
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b) where a, b are the two halves of ``input`` along ``dim`` (which halves in size)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input._data.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input._data.ndim} is size {n}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()

@@ -1,0 +1,1 @@
+"""numtorch's benchmark suite against PyTorch CPU: ``python -m benchmarks.run`` (see benchmarks/README.md)."""

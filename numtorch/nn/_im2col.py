@@ -1,0 +1,209 @@
+"""Convolution kernels on arrays: im2col/col2im by kernel-offset slicing and one GEMM per convolution.
+
+Layouts (G groups, Cg = C/G input channels per group, Og = O/G output channels per group, KK = KH*KW):
+
+* ``col``: ``(G, KK*Cg, B*L)``, kernel-offset-major (rows ordered ``(kh, kw, c)``), so that every
+  kernel offset ``k`` owns one contiguous block ``col[:, k*Cg:(k+1)*Cg]``. im2col and col2im loop over
+  the KK offsets only; each step is one strided slice copy (or ``+=``) of the whole batch.
+* ``L``: the output pixels of one image in "wide" rows. For stride 1 along H the padded image is
+  handled as one flat row of ``R*Wr`` values: output ``(oh, ow)`` of offset ``(i, j)`` reads flat index
+  ``sw*(oh*Wq + ow) + i*dh*Wr + j*dw``, a single 1-D strided slice per offset. Each output row then
+  carries ``Wq - OW`` extra "garbage" columns (read from the padding, cropped from the result, and
+  given zero gradient), which makes the copies long and contiguous. With a vertical stride > 1 the
+  2-D slices are used instead (``Wq = OW``, no garbage).
+* weights: ``(G, Og, KK*Cg)`` (a small reordered copy of ``(O, Cg, KH, KW)``).
+
+forward:  out(G, Og, B*L) = W2 @ col                         one (batched over groups) GEMM
+backward: dW2 = col @ g2^T ;  dcol = W2^T @ g2 ;  dx = col2im(dcol)
+"""
+from __future__ import annotations
+
+from .._backend import xp
+
+
+class ConvGeometry:
+    """Shapes, paddings and flat offsets of one 2-D convolution (NCHW input, OIHW weight)."""
+
+    __slots__ = ("B", "C", "H", "W", "O", "Cg", "Og", "G", "KH", "KW", "sh", "sw", "dh", "dw",
+                 "pt", "pb", "pl", "pr", "OH", "OW", "flat", "R", "Wr", "Wq", "L", "offs")
+
+    def __init__(self, x_shape, w_shape, stride, pads, dilation, groups: int, out_hw=None) -> None:
+        self.B, self.C, self.H, self.W = x_shape
+        self.O, self.Cg, self.KH, self.KW = w_shape
+        self.G = groups
+        self.Og = self.O // groups
+        self.sh, self.sw = stride
+        self.dh, self.dw = dilation
+        self.pt, self.pb, self.pl, self.pr = pads
+        Hp, Wp = self.H + self.pt + self.pb, self.W + self.pl + self.pr
+        self.OH = (Hp - self.dh * (self.KH - 1) - 1) // self.sh + 1
+        self.OW = (Wp - self.dw * (self.KW - 1) - 1) // self.sw + 1
+        if out_hw is not None:  # a transposed convolution fixes the output size (output_padding >= stride)
+            self.OH, self.OW = min(self.OH, out_hw[0]), min(self.OW, out_hw[1])
+        self.flat = self.sh == 1
+        if self.flat:
+            self.Wr = -(-Wp // self.sw) * self.sw
+            self.Wq = self.Wr // self.sw
+            self.L = self.OH * self.Wq
+            self.offs = [i * self.dh * self.Wr + j * self.dw for i in range(self.KH) for j in range(self.KW)]
+            need = self.offs[-1] + self.sw * (self.L - 1) + 1
+            self.R = max(Hp, -(-need // self.Wr))
+        else:
+            self.Wr, self.R, self.Wq = Wp, Hp, self.OW
+            self.L = self.OH * self.OW
+            self.offs = None
+
+    @property
+    def out_shape(self):
+        return (self.B, self.O, self.OH, self.OW)
+
+    def _windows(self):
+        """(k, row slice, col slice) of every kernel offset in the padded image (2-D mode)."""
+        k = 0
+        for i in range(self.KH):
+            r0 = i * self.dh
+            rows = slice(r0, r0 + self.sh * (self.OH - 1) + 1, self.sh)
+            for j in range(self.KW):
+                c0 = j * self.dw
+                yield k, rows, slice(c0, c0 + self.sw * (self.OW - 1) + 1, self.sw)
+                k += 1
+
+
+def pad_input(x, g: ConvGeometry):
+    """(B, C, H, W) -> (B, C, R, Wr): zero padding plus the extra rows/columns the flat slicing reads."""
+    if g.R == g.H and g.Wr == g.W and (not g.flat or x.flags.c_contiguous):
+        return x
+    out = xp.zeros((g.B, g.C, g.R, g.Wr), dtype=x.dtype)
+    out[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    return out
+
+
+def im2col(x, g: ConvGeometry):
+    """x: (B, C, H, W) -> col: (G, KK*Cg, B*L), one strided slice copy per kernel offset."""
+    KK = g.KH * g.KW
+    xpad = pad_input(x, g)
+    col = xp.empty((g.G, KK, g.Cg, g.B, g.L), dtype=x.dtype)
+    if g.flat:
+        xf = xpad.reshape(g.B, g.G, g.Cg, g.R * g.Wr).transpose(1, 2, 0, 3)
+        span = g.sw * (g.L - 1) + 1
+        for k, off in enumerate(g.offs):
+            col[:, k] = xf[..., off:off + span:g.sw]
+    else:
+        xv = xpad.reshape(g.B, g.G, g.Cg, g.R, g.Wr).transpose(1, 2, 0, 3, 4)
+        cv = col.reshape(g.G, KK, g.Cg, g.B, g.OH, g.OW)
+        for k, rows, cols in g._windows():
+            cv[:, k] = xv[..., rows, cols]
+    return col.reshape(g.G, KK * g.Cg, g.B * g.L)
+
+
+def col2im(dcol, g: ConvGeometry):
+    """dcol: (G, KK*Cg, B*L) -> dx: (B, C, H, W), the adjoint of im2col (one ``+=`` per kernel offset)."""
+    KK = g.KH * g.KW
+    dpad = xp.zeros((g.B, g.C, g.R, g.Wr), dtype=dcol.dtype)
+    dcol = dcol.reshape(g.G, KK, g.Cg, g.B, g.L)
+    if g.flat:
+        df = dpad.reshape(g.B, g.G, g.Cg, g.R * g.Wr).transpose(1, 2, 0, 3)
+        span = g.sw * (g.L - 1) + 1
+        for k, off in enumerate(g.offs):
+            df[..., off:off + span:g.sw] += dcol[:, k]
+    else:
+        dv = dpad.reshape(g.B, g.G, g.Cg, g.R, g.Wr).transpose(1, 2, 0, 3, 4)
+        dc = dcol.reshape(g.G, KK, g.Cg, g.B, g.OH, g.OW)
+        for k, rows, cols in g._windows():
+            dv[..., rows, cols] += dc[:, k]
+    if g.R == g.H and g.Wr == g.W:
+        return dpad
+    return xp.ascontiguousarray(dpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W])
+
+
+def weight_matrix(w, g: ConvGeometry):
+    """(O, Cg, KH, KW) -> (G, Og, KK*Cg) with columns ordered (kh, kw, c) like col's rows."""
+    return w.reshape(g.G, g.Og, g.Cg, g.KH * g.KW).transpose(0, 1, 3, 2).reshape(g.G, g.Og, -1)
+
+
+def weight_from_matrix(dw2, g: ConvGeometry):
+    """(G, KK*Cg, Og) -> (O, Cg, KH, KW)."""
+    dw = dw2.reshape(g.G, g.KH * g.KW, g.Cg, g.Og).transpose(0, 3, 2, 1)
+    return xp.ascontiguousarray(dw).reshape(g.O, g.Cg, g.KH, g.KW)
+
+
+def _mm(a, b):
+    """Batched-over-groups matmul; a plain 2-D GEMM when there is one group."""
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return xp.matmul(a, b)
+
+
+def wide_to_output(out, g: ConvGeometry, bias=None):
+    """(G, Og, B*L) GEMM result -> (B, O, OH, OW) contiguous, dropping garbage columns, adding bias."""
+    y = out.reshape(g.O, g.B, g.OH, g.Wq)[..., :g.OW].transpose(1, 0, 2, 3)
+    res = xp.empty((g.B, g.O, g.OH, g.OW), dtype=out.dtype)
+    if bias is None:
+        xp.copyto(res, y)
+    else:
+        xp.add(y, bias.reshape(g.O, 1, 1), out=res)
+    return res
+
+
+def output_to_wide(gy, g: ConvGeometry):
+    """(B, O, OH, OW) -> (G, Og, B*L) with zeros in the garbage columns."""
+    g2 = xp.empty((g.O, g.B, g.OH, g.Wq), dtype=gy.dtype)
+    if g.Wq > g.OW:
+        g2[..., g.OW:] = 0
+    g2[..., :g.OW] = gy.transpose(1, 0, 2, 3)
+    return g2.reshape(g.G, g.Og, g.B * g.L)
+
+
+def conv_forward(x, w, bias, g: ConvGeometry):
+    """x (B, C, H, W), w (O, Cg, KH, KW), bias (O,) or None -> (out (B, O, OH, OW), col)."""
+    col = im2col(x, g)
+    out = _mm(weight_matrix(w, g), col)
+    return wide_to_output(out, g, bias), col
+
+
+def conv_grad_weight(col, g2, g: ConvGeometry):
+    """col (G, KK*Cg, B*L), wide grad (G, Og, B*L) -> dW (O, Cg, KH, KW)."""
+    return weight_from_matrix(_mm(col, g2.transpose(0, 2, 1)), g)
+
+
+def conv_grad_input(g2, w, g: ConvGeometry):
+    """wide grad (G, Og, B*L), w (O, Cg, KH, KW) -> dx (B, C, H, W)."""
+    return col2im(_mm(weight_matrix(w, g).transpose(0, 2, 1), g2), g)
+
+
+def unfold(x, g: ConvGeometry):
+    """F.unfold layout: (B, C, H, W) -> (B, C*KH*KW, OH*OW), rows ordered (c, kh, kw)."""
+    KK = g.KH * g.KW
+    xpad = _pad_plain(x, g)
+    out = xp.empty((g.B, g.C, KK, g.OH, g.OW), dtype=x.dtype)
+    for k, rows, cols in _plain_windows(g):
+        out[:, :, k] = xpad[:, :, rows, cols]
+    return out.reshape(g.B, g.C * KK, g.OH * g.OW)
+
+
+def fold(cols, g: ConvGeometry):
+    """Adjoint of ``unfold``: (B, C*KH*KW, OH*OW) -> (B, C, H, W), summing overlapping values."""
+    KK = g.KH * g.KW
+    Hp, Wp = g.H + g.pt + g.pb, g.W + g.pl + g.pr
+    out = xp.zeros((g.B, g.C, Hp, Wp), dtype=cols.dtype)
+    cv = cols.reshape(g.B, g.C, KK, g.OH, g.OW)
+    for k, rows, cls in _plain_windows(g):
+        out[:, :, rows, cls] += cv[:, :, k]
+    return xp.ascontiguousarray(out[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W])
+
+
+def _pad_plain(x, g: ConvGeometry):
+    if not (g.pt or g.pb or g.pl or g.pr):
+        return x
+    out = xp.zeros((g.B, g.C, g.H + g.pt + g.pb, g.W + g.pl + g.pr), dtype=x.dtype)
+    out[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    return out
+
+
+def _plain_windows(g: ConvGeometry):
+    k = 0
+    for i in range(g.KH):
+        rows = slice(i * g.dh, i * g.dh + g.sh * (g.OH - 1) + 1, g.sh)
+        for j in range(g.KW):
+            yield k, rows, slice(j * g.dw, j * g.dw + g.sw * (g.OW - 1) + 1, g.sw)
+            k += 1

@@ -1,0 +1,352 @@
+"""Autograd engine features: backward/grad, retain_graph, hooks, grad modes, custom Functions,
+in-place rules and version counters, deep graphs, and memory staying flat."""
+import gc
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import numtorch
+from numtorch.autograd import Function
+
+
+def test_backward_accumulates_and_retain_graph():
+    x = numtorch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [4.0, 8.0, 12.0]
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+    x.grad = None
+    (x * 2).backward(numtorch.ones(3))
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_second_backward_message_matches_pytorch():
+    t = torch.tensor([1.0], requires_grad=True)
+    yt = t.exp().sum()
+    yt.backward()
+    with pytest.raises(RuntimeError) as expected:
+        yt.backward()
+    x = numtorch.tensor([1.0], requires_grad=True)
+    y = x.exp().sum()
+    y.backward()
+    with pytest.raises(RuntimeError) as actual:
+        y.backward()
+    assert str(actual.value) == str(expected.value)
+
+
+def test_autograd_grad_and_allow_unused():
+    x = numtorch.tensor([1.0, 2.0], requires_grad=True)
+    z = numtorch.tensor([1.0], requires_grad=True)
+    y = (x ** 3).sum()
+    (g,) = numtorch.autograd.grad(y, x, retain_graph=True)
+    assert g.tolist() == [3.0, 12.0] and x.grad is None
+    gx, gz = numtorch.autograd.grad([y], [x, z], allow_unused=True)
+    assert gz is None and gx.tolist() == [3.0, 12.0]
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph"):
+        numtorch.autograd.grad((x * 2).sum(), [x, z])
+    out = x * 2
+    (g,) = numtorch.autograd.grad(out, x, grad_outputs=numtorch.tensor([1.0, 10.0]))
+    assert g.tolist() == [2.0, 20.0]
+
+
+def test_grad_implicit_only_for_scalars():
+    x = numtorch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+
+
+def test_hooks_and_retain_grad():
+    x = numtorch.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    h = x.register_hook(lambda g: seen.append(g.tolist()))
+    y = x * 3
+    y.retain_grad()
+    y.register_hook(lambda g: g * 2)  # doubles what flows on
+    y.sum().backward()
+    assert seen == [[6.0, 6.0]] and x.grad.tolist() == [6.0, 6.0]
+    assert y.grad.tolist() == [1.0, 1.0] and y.retains_grad
+    h.remove()
+    x.grad = None
+    (x * 1).sum().backward()
+    assert seen == [[6.0, 6.0]]
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        numtorch.ones(1).register_hook(lambda g: g)
+
+
+def test_leaf_flags_and_detach():
+    x = numtorch.ones(2, requires_grad=True)
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf and y.requires_grad and y.grad_fn is not None
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and np.shares_memory(d.numpy(), y.detach().numpy())
+    assert numtorch.ones(2).requires_grad_().requires_grad
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+        numtorch.ones(2, dtype=numtorch.int64).requires_grad_()
+
+
+@pytest.mark.parametrize("mode", ["with", "decorator", "bare_decorator"])
+@pytest.mark.parametrize("switch", ["no_grad", "inference_mode"])
+def test_no_grad_forms(switch, mode):
+    cm = getattr(numtorch, switch)
+    x = numtorch.ones(2, requires_grad=True)
+    if mode == "with":
+        with cm():
+            y = x * 2
+    elif mode == "decorator":
+        y = cm()(lambda: x * 2)()
+    else:
+        y = cm(lambda: x * 2)()
+    assert not y.requires_grad and y.grad_fn is None and numtorch.is_grad_enabled()
+
+
+def test_enable_grad_and_set_grad_enabled():
+    x = numtorch.ones(2, requires_grad=True)
+    with numtorch.no_grad():
+        with numtorch.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+        assert numtorch.enable_grad()(lambda: (x * 2).requires_grad)()
+    with numtorch.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert numtorch.is_grad_enabled()
+    numtorch.set_grad_enabled(False)
+    assert not numtorch.is_grad_enabled()
+    numtorch.set_grad_enabled(True)
+    assert numtorch.set_grad_enabled(False)(lambda: numtorch.is_grad_enabled())() is False
+    assert numtorch.is_grad_enabled()
+    with numtorch.inference_mode():
+        assert numtorch.is_inference_mode_enabled()
+    with numtorch.inference_mode(False):
+        assert (x * 2).requires_grad
+
+
+def test_custom_function():
+    class MulConst(Function):
+        @staticmethod
+        def forward(ctx, x, k, w):
+            ctx.k = k
+            ctx.save_for_backward(x, w)
+            assert ctx.needs_input_grad == (True, False, False)
+            return x * k * w
+
+        @staticmethod
+        def backward(ctx, g):
+            x, w = ctx.saved_tensors
+            return g * ctx.k * w, None, None
+
+    class ArgMaxAndMax(Function):
+        @staticmethod
+        def forward(ctx, x):
+            idx = x.argmax()
+            ctx.mark_non_differentiable(idx)
+            ctx.save_for_backward(x, idx)
+            return x.max(), idx
+
+        @staticmethod
+        def backward(ctx, g, _):
+            x, idx = ctx.saved_tensors
+            out = numtorch.zeros_like(x)
+            out[idx] = g
+            return out
+
+    x = numtorch.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    y = MulConst.apply(x, 2.0, numtorch.tensor([1.0, 2.0, 3.0]))
+    assert "MulConstBackward" in y.grad_fn.name()
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    x.grad = None
+    m, i = ArgMaxAndMax.apply(x)
+    assert not i.requires_grad and m.requires_grad
+    (m * 5).backward()
+    assert x.grad.tolist() == [0.0, 5.0, 0.0]
+
+
+def test_custom_function_saving_its_output_is_freed():
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            (y,) = ctx.saved_tensors
+            return g * y
+
+    x = numtorch.randn(3, requires_grad=True)
+    gc.disable()
+    try:
+        y = Exp.apply(x)
+        ref = weakref.ref(y.grad_fn)
+        y.sum().backward()
+        assert np.allclose(x.grad.numpy(), np.exp(x.detach().numpy()))
+        del y
+        assert ref() is None, "the custom node was kept alive by a reference cycle"
+    finally:
+        gc.enable()
+
+
+def test_graph_nodes_freed_without_gc():
+    gc.disable()
+    try:
+        w = numtorch.randn(4, 4, requires_grad=True)
+        y = ((w @ w).relu() * 2 + w[0]).sum()
+        refs = [weakref.ref(y.grad_fn)]
+        node = y.grad_fn
+        while node.next_functions and node.next_functions[0][0] is not None:
+            node = node.next_functions[0][0]
+            refs.append(weakref.ref(node))
+        del node
+        y.backward()
+        del y
+        assert all(r() is None for r in refs[:-1])
+    finally:
+        gc.enable()
+
+
+def test_inplace_on_leaf_requires_no_grad():
+    w = numtorch.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        w.add_(1)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        w -= 1
+    (w * w).sum().backward()
+    before = w.detach().clone()
+    with numtorch.no_grad():
+        w -= 0.1 * w.grad
+        w.grad.zero_()
+    assert w.is_leaf and w.requires_grad
+    assert np.allclose(w.detach().numpy(), before.numpy() * 0.8)
+    assert w.grad.abs().sum().item() == 0
+
+
+def test_version_counter_error():
+    x = numtorch.randn(3, requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    a = numtorch.randn(3, requires_grad=True) * 1
+    b = a.sigmoid()
+    a.mul_(2)  # sigmoid saved its output, not its input: still fine
+    b.sum().backward()
+    c = numtorch.randn(3, requires_grad=True) * 1
+    d = c * c
+    c[0] = 0.0
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0"):
+        d.sum().backward()
+
+
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_", "clamp_", "masked_fill_", "setitem", "iadd",
+                                "imul", "copy_", "zero_", "fill_", "pow_", "exp_"])
+def test_inplace_ops_in_graph_match_pytorch(op):
+    data = np.array([[0.5, -1.0, 2.0], [1.5, -0.2, 0.3]])
+
+    def run(T):
+        x = T.tensor(data, requires_grad=True)
+        other = T.tensor([2.0, 3.0, 4.0], requires_grad=True)
+        y = x * 1.5
+        if op == "clamp_":
+            y.clamp_(-0.5, 1.0)
+        elif op == "masked_fill_":
+            y.masked_fill_(y > 1, 0.0)
+        elif op == "setitem":
+            y[0, 1:] = other[:2] * 2
+        elif op == "iadd":
+            y += other
+        elif op == "imul":
+            y *= other
+        elif op == "copy_":
+            y[1].copy_(other) if T is torch else y.copy_(T.stack([y[0], other]))
+        elif op in ("zero_", "exp_"):
+            getattr(y, op)()
+            y = y + other
+        elif op == "fill_":
+            y.fill_(2.0)
+            y = y * other
+        elif op == "pow_":
+            y.pow_(2)
+        else:
+            getattr(y, op)(other)
+        (y * T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+        return y.detach().numpy(), x.grad.numpy(), (other.grad.numpy() if other.grad is not None else None)
+
+    ours, theirs = run(numtorch), run(torch)
+    for a, b in zip(ours, theirs):
+        if b is None:
+            assert a is None or not a.any()
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_setitem_variants_and_grad():
+    x = numtorch.zeros(3, 4)
+    x[0] = 1.0
+    x[:, 1] = numtorch.tensor([1.0, 2.0, 3.0])
+    x[x > 2] = -1.0
+    x[[1, 2], [3, 3]] = 5.0
+    x[..., -1:] += 1
+    t = torch.zeros(3, 4)
+    t[0] = 1.0
+    t[:, 1] = torch.tensor([1.0, 2.0, 3.0])
+    t[t > 2] = -1.0
+    t[[1, 2], [3, 3]] = 5.0
+    t[..., -1:] += 1
+    np.testing.assert_array_equal(x.numpy(), t.numpy())
+
+
+def test_deep_chain_no_recursion_error():
+    x = numtorch.ones(2, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    del y  # freeing a 100k-deep graph must not overflow the stack either
+
+
+def _training_step(w, b, x, target):
+    out = (x @ w + b).relu()
+    loss = ((out - target) ** 2).mean()
+    loss.backward()
+    with numtorch.no_grad():
+        w -= 0.01 * w.grad
+        b -= 0.01 * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+    return loss.item()
+
+
+def test_memory_flat_over_10000_iterations():
+    w = numtorch.randn(8, 4, requires_grad=True)
+    b = numtorch.zeros(4, requires_grad=True)
+    x, target = numtorch.randn(16, 8), numtorch.randn(16, 4)
+    for _ in range(200):
+        _training_step(w, b, x, target)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for _ in range(1000):
+            _training_step(w, b, x, target)
+        first, _ = tracemalloc.get_traced_memory()
+        for _ in range(9000):
+            _training_step(w, b, x, target)
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert second - first < 100_000, f"memory grew by {second - first} bytes over 9000 iterations"
+
+
+def test_anomaly_mode_names_the_op():
+    x = numtorch.tensor([0.0, 1.0], requires_grad=True)
+    with pytest.warns(UserWarning):
+        with numtorch.autograd.detect_anomaly():
+            y = (x.sqrt() * 0).sum()
+            with pytest.raises(RuntimeError, match="SqrtBackward0"):
+                y.backward()
