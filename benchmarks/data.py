@@ -30,19 +30,21 @@ def mnist_dir() -> Optional[Path]:
     return d if all((d / f).is_file() for f in _FILES[True] + _FILES[False]) else None
 
 
-def _idx(path: Path) -> np.ndarray:
-    """An IDX file, decompressed straight into its final array (no transient copies, so RSS stays honest)."""
+def _idx(path: Path, n: Optional[int] = None) -> np.ndarray:
+    """An IDX file (its first ``n`` items), decompressed straight into its array: no transient copies."""
     with gzip.open(path, "rb") as f:
         head = f.read(4)
         ndim = head[3]
         shape = tuple(int.from_bytes(f.read(4), "big") for _ in range(ndim))
+        if n is not None:
+            shape = (min(n, shape[0]),) + shape[1:]
         out = np.empty(shape, dtype=np.uint8)
         view, filled = memoryview(out).cast("B"), 0
         while filled < out.nbytes:
-            n = f.readinto(view[filled:filled + (1 << 20)])  # 1 MiB at a time
-            if not n:
+            got = f.readinto(view[filled:filled + (1 << 20)])  # 1 MiB at a time
+            if not got:
                 raise EOFError(f"{path} is truncated")
-            filled += n
+            filled += got
     return out
 
 
@@ -54,10 +56,7 @@ def raw_mnist(train: bool, n: Optional[int] = None) -> Tuple[np.ndarray, np.ndar
         rng = np.random.default_rng(0)
         return (rng.integers(0, 256, (count, 28, 28), dtype=np.uint8), rng.integers(0, 10, count).astype(np.int64),
                 "random (MNIST files not found)")
-    images, labels = _idx(d / _FILES[train][0]), _idx(d / _FILES[train][1]).astype(np.int64)
-    if n is not None:
-        images, labels = images[:n], labels[:n]
-    return images, labels, str(d)
+    return _idx(d / _FILES[train][0], n), _idx(d / _FILES[train][1], n).astype(np.int64), str(d)
 
 
 def mnist(train: bool, n: Optional[int] = None, seed: int = 0) -> Tuple[np.ndarray, np.ndarray, str]:

@@ -123,11 +123,6 @@ def profile(name: str, steps: int, threads: int, cprof: int = 0, rounds: int = 3
     w = W.by_name()[name]
     run = w.make(T, steps)
     run(min(w.warmup_units, steps))
-    plain = float("inf")  # best of `rounds`, no instrumentation: the least disturbed estimate on a busy machine
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        run(steps)
-        plain = min(plain, time.perf_counter() - t0)
     timer = OpTimer()
     from numtorch.tensor import Tensor
     extra = {"Tensor.backward (engine + all backward fns)": (Tensor, "backward")}
@@ -135,20 +130,23 @@ def profile(name: str, steps: int, threads: int, cprof: int = 0, rounds: int = 3
     for attr in ("step", "zero_grad"):
         owner = next(c for c in opt_cls.__mro__ if attr in c.__dict__)
         extra[f"optimizer.{attr}"] = (owner, attr)
-    timer.install(T, extra)
-    try:
+    # plain and instrumented runs alternate; the fastest of each is kept (the least disturbed on a busy machine)
+    plain, instrumented, best_t, best_n = float("inf"), float("inf"), {}, {}
+    for _ in range(rounds):
+        t0 = time.perf_counter()
         run(steps)
-        instrumented, best_t, best_n = float("inf"), {}, {}
-        for _ in range(rounds):  # keep the breakdown of the fastest instrumented round
+        plain = min(plain, time.perf_counter() - t0)
+        timer.install(T, extra)
+        try:
             timer.reset()
             t0 = time.perf_counter()
             run(steps)
             took = time.perf_counter() - t0
-            if took < instrumented:
-                instrumented, best_t, best_n = took, dict(timer.t), dict(timer.n)
-        timer.t, timer.n = defaultdict(float, best_t), defaultdict(int, best_n)
-    finally:
-        timer.uninstall()
+        finally:
+            timer.uninstall()
+        if took < instrumented:
+            instrumented, best_t, best_n = took, dict(timer.t), dict(timer.n)
+    timer.t, timer.n = defaultdict(float, best_t), defaultdict(int, best_n)
     lines = [f"## {w.title}: numtorch, {threads} thread(s), best of {rounds} runs of {steps} {w.unit}s",
              f"plain {plain / steps * 1e3:.2f} ms/{w.unit}; instrumented {instrumented / steps * 1e3:.2f} ms/{w.unit}",
              "", "| op | forward ms | backward ms | calls/step |", "|---|---|---|---|"]

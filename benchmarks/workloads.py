@@ -192,7 +192,7 @@ def _dataloader(batch: int):
     def make(T, units: int, quick: bool = False) -> Callable[[int], int]:
         T.manual_seed(SEED)
         if T.__name__ == "torch":
-            images, labels, _ = mnist_data.raw_mnist(train=True)
+            images, labels, _ = mnist_data.raw_mnist(train=True, n=units * batch if quick else None)
             ds = _torch_mnist_dataset(T, np.ascontiguousarray(images), labels)
         else:
             ds = _numtorch_mnist_dataset(T, str(mnist_data.data_root() / "mnist"))

@@ -6,7 +6,8 @@ from ._dtype import (bfloat16, bool_ as bool, dtype, double, float, float16, flo
                      half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
 from .device import device
 from .tensor import Size, Tensor
-from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                                 set_grad_enabled)
 from . import autograd
 from .ops import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403

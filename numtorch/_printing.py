@@ -16,21 +16,35 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 def _float_formatter(arr: np.ndarray):
+    """PyTorch's choice: integer style ("1.") when every finite value is whole, scientific when the
+    finite magnitudes span more than 1000x or exceed 1e8 (or fall below 1e-4), fixed otherwise.
+    The column width comes from the finite values; nan/inf are printed as they are."""
     p = PRINT_OPTIONS["precision"]
     finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
-    if finite.size == 0:
-        return lambda x: str(x), 0
-    if np.all(finite == np.round(finite)) and finite.max() < 1e8:
-        fmt = lambda x: ("nan" if np.isnan(x) else "inf" if np.isposinf(x) else "-inf" if np.isneginf(x)
-                         else f"{x:.0f}.")
+    nonzero = finite[finite != 0]
+    sci = PRINT_OPTIONS["sci_mode"]
+    int_mode = finite.size > 0 and bool(np.all(finite == np.round(finite)))
+    if sci is None:
+        if nonzero.size == 0:
+            sci = False
+        elif int_mode:
+            sci = nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
+        else:
+            sci = nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8 or nonzero.min() < 1e-4
+
+    def special(x):
+        return "nan" if np.isnan(x) else "inf" if x > 0 else "-inf"
+
+    if sci:
+        base = lambda x: f"{x:.{p}e}"
+    elif int_mode:
+        base = lambda x: f"{x:.0f}."
     else:
-        nonzero = finite[finite != 0]
-        sci = PRINT_OPTIONS["sci_mode"]
-        if sci is None:
-            sci = nonzero.size > 0 and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8
-                                        or nonzero.min() < 1e-4)
-        fmt = (lambda x: f"{x:.{p}e}") if sci else (lambda x: f"{x:.{p}f}")
-    width = max(len(fmt(x)) for x in arr.reshape(-1)[:2000]) if arr.size else 0
+        base = lambda x: f"{x:.{p}f}"
+    fmt = lambda x: base(x) if np.isfinite(x) else special(x)
+    sample = arr.reshape(-1)[:2000]
+    sample = sample[np.isfinite(sample)]
+    width = max((len(fmt(x)) for x in sample), default=0)
     return fmt, width
 
 
@@ -39,7 +53,8 @@ def format_array(arr: np.ndarray, indent: int) -> str:
         fmt, width = _float_formatter(arr)
         formatter = {"float_kind": lambda x: fmt(x).rjust(width)}
     elif arr.dtype.kind == "b":
-        formatter = {"bool": lambda x: "True" if x else "False"}
+        width = 5 if not arr.all() and arr.size > 1 else 4
+        formatter = {"bool": lambda x: ("True" if x else "False").rjust(width)}
     else:
         width = max((len(str(x)) for x in arr.reshape(-1)[:2000]), default=0)
         formatter = {"int": lambda x: str(x).rjust(width)}

@@ -121,6 +121,7 @@ def build_parser() -> _Parser:
     r.add_argument("--threads", type=_positive_int)
     r.add_argument("--html", action="store_true", help="also write report.html")
     r.add_argument("--no-progress", action="store_true")
+    r.add_argument("--limit-train", type=_positive_int, help="at most N training images and one epoch per run")
 
     sub.add_parser("models", help="list the models and their parameter counts")
     sub.add_parser("run", help="run an unmodified PyTorch script on numtorch: numtorch run script.py [args...]",
@@ -251,7 +252,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             raise UsageError(f"--only expects experiment numbers 1 to 6; got '{args.only}'", "numtorch reproduce")
     out = Path(args.out or ("runs/reproduce-quick" if args.quick else "runs/reproduce"))
     return run_reproduce(out, quick=args.quick, only=only, data=args.data, threads=args.threads, html=args.html,
-                         progress=False if args.no_progress else None)
+                         progress=False if args.no_progress else None, limit=args.limit_train)
 
 
 def cmd_models() -> int:

@@ -40,12 +40,30 @@ def _infer(data):
         return data.copy()
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
-    arr = xp.array(data)
+    try:
+        arr = xp.array(data)
+    except ValueError:
+        raise ValueError(_ragged_message(data)) from None
     if arr.dtype.kind == "f" and not _has_numpy_floats(data):
         arr = arr.astype(_dtype.get_default_dtype().np)
     elif arr.dtype.kind == "U" or arr.dtype.kind == "O":
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     return arr
+
+
+def _ragged_message(data, dim: int = 0) -> str:
+    """PyTorch's wording for nested lists of unequal lengths."""
+    if isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple)):
+        n = len(data[0])
+        for item in data:
+            if not isinstance(item, (list, tuple)) or len(item) != n:
+                got = len(item) if isinstance(item, (list, tuple)) else type(item).__name__
+                return f"expected sequence of length {n} at dim {dim + 1} (got {got})"
+        for item in data:
+            msg = _ragged_message(item, dim + 1)
+            if msg:
+                return msg
+    return "" if dim else "could not convert the data to a tensor (ragged nested sequence)"
 
 
 def _unwrap_nested(data):
@@ -60,7 +78,7 @@ def _has_numpy_floats(data) -> bool:
     if isinstance(data, (list, tuple)):
         return bool(data) and _has_numpy_floats(data[0])
     return isinstance(data, xp.ndarray) and data.dtype.kind == "f" or isinstance(data, xp.floating) \
-        and not isinstance(data, builtins.float)
+        and type(data) is not builtins.float
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
@@ -68,8 +86,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
     arr = _infer(data)
     if dtype is not None:
         arr = arr.astype(_np_dtype(dtype))
-    if arr.dtype == xp.float64 and not isinstance(data, (xp.ndarray, Tensor)) and dtype is None:
-        arr = arr.astype(_dtype.get_default_dtype().np)
     if arr.dtype not in _dtype._BY_NP:
         arr = arr.astype(_dtype.from_numpy_dtype(arr.dtype).np)
     return _finish(arr, requires_grad, device)

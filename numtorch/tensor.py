@@ -213,6 +213,8 @@ class Tensor:
         return self._cast(target)
 
     def _cast(self, target: _dtype_cls) -> "Tensor":
+        if not target.is_floating_point:  # integer/bool results never carry gradient
+            return _make(self._data.astype(target.np), False, None)
         from .ops.arithmetic import Cast
         return Cast.apply(self, target.np)
 

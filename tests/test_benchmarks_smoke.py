@@ -51,7 +51,7 @@ def test_quick_run_numtorch_every_workload(tmp_path, capsys, data_dir):
 
 
 def test_quick_run_side_by_side_with_pytorch(tmp_path, capsys, data_dir):
-    res, png, printed = _run(tmp_path, capsys, "--only", "mlp_b64", "small_ops")
+    res, png, printed = _run(tmp_path, capsys, "--only", "mlp_b64")
     for e in res["workloads"]:
         assert set(e["results"]) == {"numtorch", "torch"}
         nt, pt = e["results"]["numtorch"], e["results"]["torch"]

@@ -39,12 +39,19 @@ class Ctx:
     log: Callable[[str], None]
     report: Report
     rows: list
+    limit: Optional[int] = None     # at most this many training images per experiment, one epoch (for tests)
+
+    def sizes(self, full: dict, quick: dict) -> dict:
+        d = dict(quick if self.quick else full)
+        if self.limit:
+            d.update(limit_train=self.limit, val_size=max(self.limit // 4, 16), limit_test=self.limit, epochs=1)
+        return d
 
     def cfg(self, full: dict, quick: dict, **common) -> TrainConfig:
         """A config: ``common`` settings plus the full or quick sizes."""
         base = dict(val_size=5000, data=self.data, threads=None)
         base.update(common)
-        base.update(quick if self.quick else full)
+        base.update(self.sizes(full, quick))
         return TrainConfig(**base)
 
     def run(self, name: str, cfg: TrainConfig):
@@ -134,8 +141,8 @@ def gradient_check(model: SigmoidMLP, x, y) -> dict:
 
 
 def exp2(c: Ctx) -> None:
-    epochs, lr, bs = (2, 0.5, 64) if c.quick else (15, 0.5, 64)
-    kw = QUICK if c.quick else {}
+    kw = c.sizes(dict(epochs=15), dict(QUICK, epochs=2))
+    epochs, lr, bs = kw["epochs"], 0.5, 64
     splits = load_splits("mnist", c.data, kw.get("val_size", 5000), kw.get("limit_train"), kw.get("limit_test"))
     numtorch.manual_seed(0)
     model = SigmoidMLP()
@@ -269,10 +276,10 @@ def exp5(c: Ctx) -> None:
 
 def exp6(c: Ctx) -> None:
     base = dict(model="mlp", dataset="mnist", hidden=[128], optimizer="sgd", momentum=0.0, lr=0.1, batch_size=64)
-    sizes = dict(limit_train=2000, val_size=500, limit_test=2000, epochs=2) if c.quick else \
-        dict(limit_train=10000, val_size=5000, limit_test=10000, epochs=5)
+    sizes = c.sizes(dict(limit_train=10000, val_size=5000, limit_test=10000, epochs=5),
+                    dict(limit_train=2000, val_size=500, limit_test=2000, epochs=2))
     grid = {"lr": [0.01, 0.03, 0.1, 0.3, 1.0], "hidden": [32, 64, 128, 256, 512], "batch_size": [16, 32, 64, 128, 256]}
-    if c.quick:
+    if c.quick or c.limit:
         grid = {k: v[::2] for k, v in grid.items()}
     groups, table, done = {}, [], {}
     for name, values in grid.items():
@@ -308,14 +315,14 @@ EXPERIMENTS = {1: exp1, 2: exp2, 3: exp3, 4: exp4, 5: exp5, 6: exp6}
 
 def run_reproduce(out: Path, quick: bool = False, only: Optional[list] = None, data: Optional[str] = None,
                   threads: Optional[int] = None, html: bool = False, progress: Optional[bool] = None,
-                  log: Callable[[str], None] = print) -> int:
+                  log: Callable[[str], None] = print, limit: Optional[int] = None) -> int:
     """Run the experiments (all, or ``only``) into ``out``; writes ``report.md`` and ``results.csv``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     set_threads(threads)
     title = "numtorch reproduce" + (" --quick (reduced data and epochs)" if quick else "")
     report = Report(title)
-    c = Ctx(out, quick, data, progress, html, log, report, [])
+    c = Ctx(out, quick, data, progress, html, log, report, [], limit)
     t0 = time.perf_counter()
     status = 0
     for k in only or sorted(EXPERIMENTS):

@@ -92,7 +92,12 @@ def promote(a, b):
 
 def _scalar(x, dt):
     if isinstance(x, (builtins.int, builtins.float, builtins.bool)):
-        return xp.array(x, dtype=dt) if dt.kind != "f" or isinstance(x, builtins.bool) else x
+        if dt.kind != "f" or isinstance(x, builtins.bool):
+            try:
+                return xp.array(x, dtype=dt)
+            except OverflowError:  # PyTorch wraps out-of-range integers (uint8 + 300 == uint8 + 44)
+                return xp.array(x).astype(dt)
+        return x
     if hasattr(x, "__len__") or hasattr(x, "shape"):
         return _make(xp.asarray(x, dtype=dt))
     return x
@@ -152,6 +157,9 @@ def inplace(self: Tensor, result: Tensor) -> Tensor:
         except ValueError:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                f"{list(data.shape)}") from None
+    node = result.grad_fn
+    if node is not None and node.saved and any(a is self._data for a in node.saved):
+        _detach_saved(node, self)
     if not self._data.flags.writeable:
         raise RuntimeError("unsupported operation: the tensor is a read-only (expanded or broadcast) view; "
                            "call .clone() before modifying it in place")
@@ -162,6 +170,15 @@ def inplace(self: Tensor, result: Tensor) -> Tensor:
         self._output_nr = result._output_nr
     self._version[0] += 1
     return self
+
+
+def _detach_saved(node, tensor: Tensor) -> None:
+    """The op about to overwrite ``tensor`` saved its old value: keep a private copy (as PyTorch's
+    in-place ops save ``original_self``), and stop tracking that value's version."""
+    old = tensor._data
+    node.saved = tuple(a.copy() if a is old else a for a in node.saved)
+    if node._saved_versions:
+        node._saved_versions = [v for v in node._saved_versions if v[0] is not tensor._version] or None
 
 
 def view_of(out: Tensor, base: Tensor) -> Tensor:

@@ -117,9 +117,8 @@ class Pow(ArrayFunction):
             else:
                 ga = unbroadcast(g * b * xp.where(b == 0, 1, xp.power(a, xp.where(b == 0, 1, b - 1))), _shape(a))
         if n[1]:
-            with xp.errstate(divide="ignore", invalid="ignore"):
-                gb = unbroadcast(g * out * xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)),
-                                                    xp.where(a == 0, 0, xp.nan)), _shape(b))
+            gb = unbroadcast(g * out * xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)),
+                                                xp.where(a == 0, 0, xp.nan)), _shape(b))
         return ga, gb
 
 
@@ -231,8 +230,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "floor":
         res = _floor_divide_values(av, bv)
     else:
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            res = xp.trunc(av / bv).astype(xp.result_type(av, bv)) if _is_float(av, bv) else _int_trunc_div(av, bv)
+        res = xp.trunc(av / bv).astype(xp.result_type(av, bv)) if _is_float(av, bv) else _int_trunc_div(av, bv)
     return _out(_make(xp.asarray(res)), out)
 
 
@@ -250,8 +248,7 @@ def _int_trunc_div(a, b):
 def _floor_divide_values(a, b):
     if not _is_float(a, b) and xp.any(xp.asarray(b) == 0):
         raise RuntimeError("ZeroDivisionError")
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        return xp.floor_divide(a, b)
+    return xp.floor_divide(a, b)
 
 
 def _kind(x):

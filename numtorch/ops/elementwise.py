@@ -36,29 +36,25 @@ class Log(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return xp.log(x)
+        return xp.log(x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return g / x
+        return g / x
 
 
 class Sqrt(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        with xp.errstate(invalid="ignore"):
-            out = xp.sqrt(x)
+        out = xp.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return g / (2 * out)
+        return g / (2 * out)
 
 
 class Abs(ArrayFunction):
@@ -146,8 +142,7 @@ class Log1p(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return xp.log1p(x)
+        return xp.log1p(x)
 
     @staticmethod
     def backward(ctx, g):

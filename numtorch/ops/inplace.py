@@ -29,7 +29,8 @@ class Overwrite(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        return None, (unbroadcast(g, ctx.vshape) if ctx.needs_input_grad[1] else None)
+        n = ctx.needs_input_grad
+        return (xp.zeros_like(g) if n[0] else None), (unbroadcast(g, ctx.vshape) if n[1] else None)
 
 
 def _write(self: Tensor, values) -> Tensor:

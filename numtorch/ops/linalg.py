@@ -119,8 +119,8 @@ def einsum(equation: str, *operands) -> Tensor:
     for k, (s, o) in enumerate(zip(subs, operands)):
         for c, n in zip(s, o._data.shape):
             if c in sizes and sizes[c] != n and n != 1 and sizes[c] != 1:
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped)"
-                                   f": subscript '{c}' has size {sizes[c]} and {n}")
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does not "
+                                   f"broadcast with previously seen size {sizes[c]}")
             sizes[c] = builtins.max(sizes.get(c, n), n)
     del result_dtype
     return Einsum.apply(subs, out, *operands)

@@ -16,7 +16,28 @@ from ._util import normalize_dims, tensor_method
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin"]
 
-values_indices = namedtuple("return_types", ["values", "indices"])
+_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def legacy_name(np_dtype) -> str:
+    """PyTorch's scalar-type name used in error messages (Float, Long, ...)."""
+    return _LEGACY.get(xp.dtype(np_dtype).name, str(np_dtype))
+
+
+_RETURN_TYPES = {}
+
+
+def values_indices(values, indices, name: str = "max"):
+    """A ``(values, indices)`` named tuple printed like ``torch.return_types.<name>``."""
+    cls = _RETURN_TYPES.get(name)
+    if cls is None:
+        base = namedtuple(name, ["values", "indices"])
+
+        def __repr__(self):
+            return f"numtorch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        cls = _RETURN_TYPES[name] = type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
+    return cls(values, indices)
 
 
 def _keepdim(kwargs, keepdim):
@@ -52,8 +73,7 @@ class Mean(ArrayFunction):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         n = x.size if axes is None else _count(x.shape, axes)
         ctx.scale = 1.0 / n if n else float("nan")
-        with xp.errstate(invalid="ignore", divide="ignore"):
-            return xp.asarray(x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype))
+        return xp.asarray(x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -85,7 +105,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, **kwargs):
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
-                           f"or complex dtype. Got: {_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}")
+                           f"or complex dtype. Got: {legacy_name(input._data.dtype)}")
     axes = normalize_dims(dim, input._data.ndim)
     return Mean.apply(input, axes, keepdim)
 
@@ -146,8 +166,8 @@ def _max_min(input, dim, keepdim, take_max, other=None, kwargs=None):
         return MaxMinAll.apply(input, take_max)
     axis = normalize_dims(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return values_indices(input, _make(xp.zeros((), xp.int64)))
-    return values_indices(*MaxMinDim.apply(input, axis[0], keepdim, take_max))
+        return values_indices(input, _make(xp.zeros((), xp.int64)), "max" if take_max else "min")
+    return values_indices(*MaxMinDim.apply(input, axis[0], keepdim, take_max), "max" if take_max else "min")
 
 
 def max(input, dim=None, keepdim: bool = False, **kwargs):

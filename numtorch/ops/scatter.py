@@ -43,12 +43,12 @@ def _check_index(index: Tensor, name: str) -> None:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
 
 
-def _bounds(idx, size, axis):
+def _bounds(idx, size, axis, exc=IndexError):
     if idx.size:
         lo, hi = builtins.int(idx.min()), builtins.int(idx.max())
         if hi >= size or lo < -size:
             bad = hi if hi >= size else lo
-            raise IndexError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+            raise exc(f"index {bad} is out of bounds for dimension {axis} with size {size}")
 
 
 def _sub(shape, index_shape, axis):
@@ -90,7 +90,7 @@ def _prep(input, dim, index, name):
         return 0
     axis = _wrap_dim(dim, x.ndim)
     _check_gather_shapes(name, x.shape, index._data.shape, axis)
-    _bounds(index._data, x.shape[axis], axis)
+    _bounds(index._data, x.shape[axis], axis, RuntimeError)  # PyTorch raises RuntimeError here
     return axis
 
 

@@ -127,7 +127,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     """(values, indices) sorted along ``dim``; ties keep their order (stable)."""
     axis = _dim(input, dim)
     idx = _sort_indices(input._data, axis, descending).astype(xp.int64, copy=False)
-    return values_indices(*TakeAlong.apply(input, idx, axis))
+    return values_indices(*TakeAlong.apply(input, idx, axis), "sort")
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -146,9 +146,9 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError(f"selected index k out of range")
     x = input._data
     if x.ndim == 0:
-        return values_indices(*TakeAlong.apply(input, xp.zeros((), xp.int64), 0))
+        return values_indices(*TakeAlong.apply(input, xp.zeros((), xp.int64), 0), "topk")
     idx = xp.take(_sort_indices(x, axis, largest), xp.arange(k), axis=axis).astype(xp.int64)
-    return values_indices(*TakeAlong.apply(input, idx, axis))
+    return values_indices(*TakeAlong.apply(input, idx, axis), "topk")
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
@@ -163,7 +163,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     i = _make(xp.take(idx._data, [k - 1], axis=axis)) if input.ndim else idx
     if not keepdim and input.ndim:
         v, i = v.squeeze(axis), i.squeeze(axis)
-    return values_indices(v, i)
+    return values_indices(v, i, "kthvalue")
 
 
 class _CumExtreme(ArrayFunction):
@@ -193,14 +193,14 @@ class _CumExtreme(ArrayFunction):
 
 def cummax(input: Tensor, dim: int):
     if input.ndim == 0:
-        return values_indices(input.clone(), _make(xp.zeros((), xp.int64)))
-    return values_indices(*_CumExtreme.apply(input, _dim(input, dim), True))
+        return values_indices(input.clone(), _make(xp.zeros((), xp.int64)), "cummax")
+    return values_indices(*_CumExtreme.apply(input, _dim(input, dim), True), "cummax")
 
 
 def cummin(input: Tensor, dim: int):
     if input.ndim == 0:
-        return values_indices(input.clone(), _make(xp.zeros((), xp.int64)))
-    return values_indices(*_CumExtreme.apply(input, _dim(input, dim), False))
+        return values_indices(input.clone(), _make(xp.zeros((), xp.int64)), "cummin")
+    return values_indices(*_CumExtreme.apply(input, _dim(input, dim), False), "cummin")
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,

@@ -83,8 +83,7 @@ class Var(ArrayFunction):
         mean = x.mean(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
         centred = x - mean
         denom = builtins.max(n - correction, 0)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            out = (centred * centred).sum(axis=axes, keepdims=keepdim) / x.dtype.type(denom)
+        out = (centred * centred).sum(axis=axes, keepdims=keepdim) / x.dtype.type(denom)
         ctx.save_for_backward(centred)
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, denom
         return xp.asarray(out, dtype=x.dtype)
@@ -93,8 +92,7 @@ class Var(ArrayFunction):
     def backward(ctx, g):
         (centred,) = ctx.saved
         g = _expand_grad(g, centred.shape, ctx.axes, ctx.keepdim)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            return g * centred * (2.0 / ctx.denom if ctx.denom else xp.inf), None, None, None
+        return g * centred * (2.0 / ctx.denom if ctx.denom else xp.inf), None, None, None
 
 
 def _var_args(input, dim, unbiased, correction, kwargs):
@@ -147,8 +145,7 @@ class LogSumExp(ArrayFunction):
         else:
             m = x.max(axis=axes, keepdims=True)
             m = xp.where(xp.isfinite(m), m, 0)
-            with xp.errstate(divide="ignore"):
-                out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+            out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
         ctx.save_for_backward(x, out)
         ctx.axes, ctx.keepdim = axes, keepdim
         return _shrink(out, axes, keepdim)
@@ -158,8 +155,7 @@ class LogSumExp(ArrayFunction):
         x, out = ctx.saved
         if not ctx.keepdim:
             g = g.reshape(out.shape)
-        with xp.errstate(invalid="ignore"):
-            return g * xp.exp(x - out), None, None
+        return g * xp.exp(x - out), None, None
 
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False, **kwargs) -> Tensor:
@@ -194,8 +190,7 @@ class Norm(ArrayFunction):
         elif p == 0:
             out = (x != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
         else:
-            with xp.errstate(divide="ignore"):
-                out = (a ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+            out = (a ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
         ctx.save_for_backward(x, out)
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
         return _shrink(out, axes, keepdim)
@@ -206,19 +201,18 @@ class Norm(ArrayFunction):
         p = ctx.p
         if not ctx.keepdim:
             g = g.reshape(out.shape)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            if p == 2:
-                grad = xp.where(out == 0, 0, x / xp.where(out == 0, 1, out))
-            elif p == 1:
-                grad = xp.sign(x)
-            elif p in (math.inf, -math.inf):
-                mask = xp.abs(x) == out
-                grad = xp.sign(x) * mask / mask.sum(axis=ctx.axes, keepdims=True)
-            elif p == 0:
-                grad = xp.zeros_like(x)
-            else:
-                grad = x * xp.abs(x) ** (p - 2) / out ** (p - 1)
-                grad = xp.where(out == 0, 0, grad)
+        if p == 2:
+            grad = xp.where(out == 0, 0, x / xp.where(out == 0, 1, out))
+        elif p == 1:
+            grad = xp.sign(x)
+        elif p in (math.inf, -math.inf):
+            mask = xp.abs(x) == out
+            grad = xp.sign(x) * mask / mask.sum(axis=ctx.axes, keepdims=True)
+        elif p == 0:
+            grad = xp.zeros_like(x)
+        else:
+            grad = x * xp.abs(x) ** (p - 2) / out ** (p - 1)
+            grad = xp.where(out == 0, 0, grad)
         return (g * grad).astype(x.dtype, copy=False), None, None, None
 
 
@@ -272,13 +266,13 @@ def median(input: Tensor, dim=None, keepdim: bool = False, **kwargs):
     from .layout import narrow
     d = normalize_dims(dim, input.ndim)[0] if input.ndim else 0
     if input.ndim == 0:
-        return values_indices(input, _make(xp.zeros((), xp.int64)))
+        return values_indices(input, _make(xp.zeros((), xp.int64)), "median")
     values, idx = sort(input, d)
     k = (input.shape[d] - 1) // 2
     v, i = narrow(values, d, k, 1), _make(xp.take(idx._data, [k], axis=d))
     if not keepdim:
         v, i = v.squeeze(d), i.squeeze(d)
-    return values_indices(v, i)
+    return values_indices(v, i, "median")
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -21,7 +21,6 @@ from .sgd import SGD
 __all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "ASGD", "LBFGS", "NAdam", "Optimizer", "RAdam",
            "RMSprop", "Rprop", "SGD", "lr_scheduler"]
 
+from .._missing import module_getattr  # noqa: E402
 
-def __getattr__(name: str):
-    from .._missing import missing_attribute
-    return missing_attribute(__name__, name)
+__getattr__ = module_getattr(__name__)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .._backend import xp
+from ..tensor import Tensor
 from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _check_unsupported, _run_closure,
                         _step_tensor, _value, _zeros_like)
 
@@ -29,7 +30,12 @@ class Adam(Optimizer):
         _check_betas(betas)
         _check_nonneg(weight_decay, "weight_decay")
         _check_unsupported(differentiable, fused, foreach)
-        betas = tuple(_value(b) for b in betas)
+        if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+                or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i in (0, 1):
+            if isinstance(betas[i], Tensor) and betas[i].numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)

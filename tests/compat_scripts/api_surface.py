@@ -114,6 +114,28 @@ def _():
     assert len(a) == 7 and len(b) == 3
 
 
+@check("torchvision datasets/transforms")
+def _():
+    import os
+    try:
+        from torchvision import datasets, transforms
+    except ImportError:  # plain PyTorch without torchvision installed
+        print("skip torchvision checks (torchvision not installed)")
+        return
+    root = os.environ.get("NUMTORCH_DATA", "../data")
+    t = transforms.Compose([transforms.Resize((14, 14)), transforms.ToTensor(),
+                            transforms.Normalize((0.1307,), (0.3081,)), transforms.Lambda(lambda x: x * 2)])
+    ds = datasets.MNIST(root, train=True, download=False, transform=t)
+    img, label = ds[0]
+    assert len(ds) == 60000 and label == 5 and img.shape == (1, 14, 14)
+    plain = datasets.MNIST(root, train=True, transform=transforms.ToTensor())[0][0]
+    assert plain.shape == (1, 28, 28) and plain.min().item() == 0 and plain.max().item() == 1
+    norm = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    close(datasets.MNIST(root, train=True, transform=norm)[0][0], (plain.numpy() - 0.1307) / 0.3081)
+    sub = torch.utils.data.Subset(ds, [0, 1, 2])
+    assert [int(sub[i][1]) for i in range(3)] == [5, 0, 4]
+
+
 @check("training step")
 def _():
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-import torch
+from hypothesis import given, settings, strategies as st
 
 import numtorch
 from numtorch.utils import data as ntd
@@ -224,3 +224,35 @@ def test_tensor_dataset_fast_path_equals_item_collation():
         np.testing.assert_array_equal(a1.numpy(), a2.numpy())
         np.testing.assert_array_equal(b1.numpy(), b2.numpy())
         assert a1.dtype == a2.dtype and b1.dtype == b2.dtype
+
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 40), bs=st.integers(1, 12), drop_last=st.booleans())
+def test_len_rule_property_vs_torch(n, bs, drop_last):
+    ours = ntd.DataLoader(list(range(n)), batch_size=bs, drop_last=drop_last)
+    theirs = td.DataLoader(list(range(n)), batch_size=bs, drop_last=drop_last)
+    batches = [b.tolist() for b in ours]
+    assert len(ours) == len(theirs) == len(batches)
+    assert batches == [b.tolist() for b in theirs]
+    it = ntd.DataLoader(StreamLen(n), batch_size=bs, drop_last=drop_last)
+    assert len(it) == len(td.DataLoader(TorchStream(n), batch_size=bs, drop_last=drop_last)) == len(list(it))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 60), fracs=st.lists(st.integers(1, 10), min_size=1, max_size=4))
+def test_random_split_fraction_lengths_property(n, fracs):
+    total = sum(fracs)
+    fr = [f / total for f in fracs]
+    fr[-1] = 1.0 - sum(fr[:-1])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outcome = []
+        for split in (ntd.random_split, td.random_split):
+            try:
+                outcome.append([len(p) for p in split(range(n), fr)])
+            except ValueError as e:  # a float sum just above 1: both must refuse alike
+                outcome.append(str(e))
+    assert outcome[0] == outcome[1]
+    assert isinstance(outcome[0], str) or sum(outcome[0]) == n

@@ -12,7 +12,6 @@ import numpy as np
 import torch
 from PIL import Image
 
-import numtorch
 from numtorch.utils.data import DataLoader
 from numtorch.vision import datasets, transforms
 

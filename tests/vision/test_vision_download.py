@@ -99,3 +99,53 @@ def test_download_url_atomic(server, tmp_path):
     with pytest.raises(RuntimeError, match="could not download"):
         download_url(f"{url}/bad/{name}", str(tmp_path / "x"))
     assert os.listdir(tmp_path / "x") == []
+
+
+def test_emnist_and_cifar_archives(server, tmp_path):
+    import io
+    import pickle
+    import tarfile
+    import zipfile
+    url, _ = server
+    www = tmp_path / "www"
+    www.mkdir()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("gzip/emnist-digits-test-images-idx3-ubyte.gz", gzip.compress(_idx(np.ones((2, 28, 28)), 2051)))
+        z.writestr("gzip/emnist-digits-test-labels-idx1-ubyte.gz", gzip.compress(_idx([4, 2], 2049)))
+    (www / "gzip.zip").write_bytes(buf.getvalue())
+    folder = tmp_path / "src" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"]:
+        (folder / name).write_bytes(pickle.dumps({"data": np.zeros((1, 3072), np.uint8), "labels": [3]}, protocol=2))
+    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": [str(i) for i in range(10)]}, protocol=2))
+    with tarfile.open(www / "cifar.tar.gz", "w:gz") as t:
+        t.add(folder, arcname="cifar-10-batches-py")
+    # serve the new files with a second local server rooted at www
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        class LocalEMNIST(datasets.EMNIST):
+            url = base + "/gzip.zip"
+            md5 = hashlib.md5((www / "gzip.zip").read_bytes()).hexdigest()
+        LocalEMNIST.__name__ = "EMNIST"
+        em = LocalEMNIST(str(tmp_path / "e"), split="digits", train=False, download=True)
+        assert em.targets.tolist() == [4, 2]
+        assert sorted(os.listdir(tmp_path / "e" / "EMNIST" / "raw")) == [
+            "emnist-digits-test-images-idx3-ubyte.gz", "emnist-digits-test-labels-idx1-ubyte.gz"]
+
+        class LocalCIFAR(datasets.CIFAR10):
+            url = base + "/cifar.tar.gz"
+            filename = "cifar.tar.gz"
+            tgz_md5 = hashlib.md5((www / "cifar.tar.gz").read_bytes()).hexdigest()
+            train_list = [[n, None] for n, _ in datasets.CIFAR10.train_list]
+            test_list = [["test_batch", None]]
+            meta = dict(datasets.CIFAR10.meta, md5=None)
+        c = LocalCIFAR(str(tmp_path / "c"), download=True)
+        assert len(c) == 5 and c.targets == [3] * 5 and c.classes[3] == "3"
+    finally:
+        httpd.shutdown()

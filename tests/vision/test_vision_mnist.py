@@ -1,7 +1,6 @@
 """MNIST-family readers on the real files (../shared/data), both layouts, and the documented errors."""
 import gzip
 import os
-import shutil
 
 import numpy as np
 import pytest
@@ -54,6 +53,8 @@ def test_test_split_item_without_transform_and_attributes(data_dir):
     assert isinstance(img, np.ndarray) and img.shape == (28, 28) and img.dtype == np.uint8
     assert isinstance(label, int) and label == 7
     assert ds.class_to_idx["7 - seven"] == 7 and len(ds.classes) == 10
+    again = datasets.MNIST(data_dir, train=False, download=True)  # files present: nothing written (read-only dir)
+    assert again.targets[:3].tolist() == [7, 2, 1]
     f = datasets.FashionMNIST(str(data_dir), train=False)
     assert len(f) == 10000 and f.classes[9] == "Ankle boot"
     assert "Split: Test" in repr(f)

@@ -35,8 +35,12 @@ def _dtype_name(x: Tensor) -> str:
 
 def _apply(cls, input: Tensor, *args, inplace: bool = False, name: str = "") -> Tensor:
     _check_float(input, name or cls.__name__.lower())
-    out = cls.apply(input, *args)
-    return _write_inplace(input, out) if inplace else out
+    if not inplace:
+        return cls.apply(input, *args)
+    # The op may save its input for backward, which the in-place write would overwrite: feed it a copy
+    # (ops that only save their output, like Relu, can read the input directly).
+    src = input if getattr(cls, "saves_output_only", False) or not input.requires_grad else input.clone()
+    return _write_inplace(input, cls.apply(src, *args))
 
 
 def _stable_sigmoid(x):
@@ -77,6 +81,8 @@ def _erf(x):
 # ----------------------------------------------------------------------------------------- rectifiers
 class Relu(ArrayFunction):
     """y = max(x, 0); dx = g * (y > 0)."""
+
+    saves_output_only = True
 
     @staticmethod
     def forward(ctx, x):
@@ -163,9 +169,9 @@ class PRelu(ArrayFunction):
 
 # ------------------------------------------------------------------------------------ exponential
 class Elu(ArrayFunction):
-    """y = scale * (x if x > 0 else alpha * (exp(x / beta... ) - 1)); covers ELU, SELU and CELU.
+    """y = scale * (x if x > 0 else alpha * (exp(x * inv) - 1)); covers ELU, SELU and CELU.
 
-    ELU: alpha, scale=1, inv=1.  SELU: fixed alpha/scale.  CELU: alpha * (exp(x / alpha) - 1), inv=1/alpha.
+    ELU: scale = inv = 1.  SELU: fixed alpha and scale, inv = 1.  CELU: scale = 1, inv = 1 / alpha.
     dx = scale * g for x > 0, else g * scale * alpha * inv * exp(x * inv).
     """
 
@@ -278,7 +284,7 @@ class LogSigmoid(ArrayFunction):
 
 # ------------------------------------------------------------------------------------- piecewise
 class Hardswish(ArrayFunction):
-    """y = x * relu6(x + 3) / 6; dx = 0 for x < -3, g for x > 3, g (2x + 3) / 6 between."""
+    """y = x * relu6(x + 3) / 6; dx = 0 for x <= -3, g for x >= 3, g (2x + 3) / 6 between."""
 
     @staticmethod
     def forward(ctx, x):
@@ -288,7 +294,7 @@ class Hardswish(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved
-        return xp.where(x < -3, 0, xp.where(x <= 3, g * (x / 3 + 0.5), g)).astype(g.dtype, copy=False)
+        return xp.where(x <= -3, 0, xp.where(x < 3, g * (x / 3 + 0.5), g)).astype(g.dtype, copy=False)
 
 
 class Hardsigmoid(ArrayFunction):

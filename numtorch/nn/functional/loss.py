@@ -162,7 +162,7 @@ class CrossEntropy(ArrayFunction):
                 loss = nll * wt if wt is not None else nll
             denom = wt.sum() if wt is not None else m_rows
             qsum = None
-        ctx.save_for_backward(e, s, target if probs else t, w, valid)
+        ctx.save_for_backward(e, s, target if probs else t, w, valid, z if probs else None)
         ctx.cfg = (reduction, eps, probs, denom, n_cls)
         loss = loss.astype(x.dtype, copy=False)
         if reduction == "sum":
@@ -173,22 +173,28 @@ class CrossEntropy(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        e, s, t, w, valid = ctx.saved
+        e, s, t, w, valid, z = ctx.saved
         reduction, eps, probs, denom, n_cls = ctx.cfg
-        if not ctx.needs_input_grad[0]:
-            return None, None, None, None, None, None, None
         if reduction == "none":
             scale = g[:, None]
         elif reduction == "mean":
             scale = g / denom
         else:
             scale = g
-        p = e / s
         if probs:
-            y = t * (1.0 - eps) + eps / n_cls if eps else t
-            q = y * w if w is not None else y
-            d = p * q.sum(axis=1, keepdims=True) - q
-            return (d * scale).astype(e.dtype, copy=False), None, None, None, None, None, None
+            dx = dt = None
+            if ctx.needs_input_grad[0]:
+                y = t * (1.0 - eps) + eps / n_cls if eps else t
+                q = y * w if w is not None else y
+                dx = ((e / s) * q.sum(axis=1, keepdims=True) - q) * scale
+                dx = dx.astype(e.dtype, copy=False)
+            if ctx.needs_input_grad[1]:  # d/dy of -sum_c w_c ((1-eps) y_c + eps/C) log p_c
+                logp = z - xp.log(s)
+                dt = (-(1.0 - eps) * (logp * w if w is not None else logp) * scale).astype(e.dtype, copy=False)
+            return dx, dt, None, None, None, None, None
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None, None, None, None
+        p = e / s
         m_rows = e.shape[0]
         rows = xp.arange(m_rows)
         wt = w[t] if w is not None else None
@@ -277,7 +283,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             raise RuntimeError(f"Expected target size {list(x.shape)}, got {list(target._data.shape)}"
                                if target._data.ndim == x.ndim else
                                "0D or 1D target tensor expected, multi-target not supported")
-        t = _flatten_classes(target._data.astype(x.dtype, copy=False))
+        if target._data.dtype != x.dtype:
+            target = target.to(input.dtype)
+        t = target if x.ndim == 2 else target.reshape(1, -1) if x.ndim == 1 else _ClassesLast.apply(target)
         ignore = None
     else:
         _check_class_target(input, target, "cross_entropy")

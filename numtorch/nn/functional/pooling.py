@@ -134,7 +134,12 @@ def _result_shape(in_shape, g: PoolGeometry, n: int):
 
 # --------------------------------------------------------------------------------------------- max
 class MaxPool(ArrayFunction):
-    """(B, C, H, W) -> (B, C, OH, OW) window maxima; optionally also their flat input indices (int64)."""
+    """(B, C, H, W) -> (B, C, OH, OW) window maxima; optionally also their flat input indices (int64).
+
+    Separable: a running max along W over the KW offsets (winning column offset ``aw`` per row), then
+    along H over the KH offsets (winning row offset ``ah``). Strict ``>`` keeps the first maximum in
+    scan order, as PyTorch does. Backward routes the gradient back through both stages.
+    """
 
     non_differentiable_outputs = (1,)
 
@@ -142,38 +147,72 @@ class MaxPool(ArrayFunction):
     def forward(ctx, x, g: PoolGeometry, n: int, return_indices: bool):
         ctx.g, ctx.shape = g, x.shape
         xpad = g.pad(x.reshape(g.B, g.C, g.H, g.W), -xp.inf)
-        idx_t = xp.uint8 if g.KH * g.KW < 256 else xp.int32
-        out = None
-        arg = xp.zeros((g.B, g.C, g.OH, g.OW), dtype=idx_t)
-        for k, rows, cols in g.windows():
-            v = xpad[:, :, rows, cols]
-            if out is None:
-                out = v.copy()
-                continue
-            upd = v > out                      # strict: the first maximum in scan order wins, as in PyTorch
-            xp.copyto(arg, k, where=upd)
-            xp.maximum(out, v, out=out)        # propagates NaN
-        ctx.save_for_backward(arg)
+        rows_out = slice(0, g.dh * (g.KH - 1) + g.sh * (g.OH - 1) + 1)
+        m1, aw = _running_max(xpad[:, :, rows_out], 3, g.KW, g.dw, g.sw, g.OW)   # (B, C, Hr, OW)
+        out, ah = _running_max(m1, 2, g.KH, g.dh, g.sh, g.OH)                     # (B, C, OH, OW)
+        ctx.save_for_backward(aw, ah)
         res = out.reshape(_result_shape(x.shape, g, n))
         if return_indices:
-            return res, _flat_indices(arg, g).reshape(res.shape)
+            return res, _flat_indices(aw, ah, g).reshape(res.shape)
         return res
 
     @staticmethod
     def backward(ctx, gy, *_):
-        (arg,) = ctx.saved
+        aw, ah = ctx.saved
         g = ctx.g
         gy = gy.reshape(g.B, g.C, g.OH, g.OW)
+        dm1 = _running_max_adjoint(gy, ah, 2, g.KH, g.dh, g.sh, aw.shape[2])
+        dx = _running_max_adjoint(dm1, aw, 3, g.KW, g.dw, g.sw, g.Wp)
+        if dx.shape[2] != g.Hp:
+            full = xp.zeros((g.B, g.C, g.Hp, g.Wp), dtype=dx.dtype)
+            full[:, :, :dx.shape[2]] = dx
+            dx = full
+        return g.unpad(dx).reshape(ctx.shape), None, None, None
 
-        def part(k, out):
-            xp.multiply(gy, arg == k, out=out)
-        return g.scatter(part, gy.dtype).reshape(ctx.shape), None, None, None
+
+def _axis_slice(axis: int, start: int, step: int, count: int):
+    return (slice(None),) * axis + (slice(start, start + step * (count - 1) + 1, step),)
 
 
-def _flat_indices(arg, g: PoolGeometry):
-    """Winning offset per window -> flat index h*W + w into the (unpadded) input plane, int64."""
-    i, j = xp.divmod(arg.astype(xp.int64), g.KW)
-    h = (xp.arange(g.OH) * g.sh - g.ph)[:, None] + i * g.dh
+def _running_max(x, axis: int, k: int, d: int, s: int, count: int):
+    """Max over k offsets (dilation d, stride s) along ``axis``; returns (max, winning offset as uint8)."""
+    out = x[_axis_slice(axis, 0, s, count)].copy()
+    arg = xp.zeros(out.shape, dtype=xp.uint8 if k < 256 else xp.int32)
+    for j in range(1, k):
+        v = x[_axis_slice(axis, j * d, s, count)]
+        upd = v > out                        # strict: the first maximum wins ties
+        xp.maximum(arg, xp.multiply(upd, j, dtype=arg.dtype), out=arg)   # arg < j so far: sets j where upd
+        xp.maximum(out, v, out=out)          # propagates NaN
+    return out, arg
+
+
+def _running_max_adjoint(g, arg, axis: int, k: int, d: int, s: int, size: int):
+    """Route ``g`` to the winning offsets: (..., count, ...) -> (..., size, ...) along ``axis``."""
+    shape = list(g.shape)
+    shape[axis] = size
+    count = g.shape[axis]
+    if k == 1 and s == 1 and size == count:
+        return g
+    disjoint = d * (k - 1) < s or k == 1      # offsets never hit the same position twice
+    covers = disjoint and s == k * d and d == 1 and size == count * s
+    dx = xp.empty(shape, dtype=g.dtype) if covers else xp.zeros(shape, dtype=g.dtype)
+    for j in range(k):
+        view = dx[_axis_slice(axis, j * d, s, count)]
+        if k == 1:
+            view += g
+        elif disjoint:
+            xp.multiply(g, arg == j, out=view)
+        else:
+            view += g * (arg == j)
+    return dx
+
+
+def _flat_indices(aw, ah, g: PoolGeometry):
+    """Winning offsets -> flat index h*W + w into the (unpadded) input plane, int64."""
+    i = ah.astype(xp.int64)
+    rows = (xp.arange(g.OH) * g.sh)[:, None] + i * g.dh                  # padded row of each winner
+    j = xp.take_along_axis(aw, rows, axis=2).astype(xp.int64)
+    h = rows - g.ph
     w = (xp.arange(g.OW) * g.sw - g.pw)[None, :] + j * g.dw
     return h * g.W + w
 

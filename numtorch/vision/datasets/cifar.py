@@ -23,7 +23,8 @@ class CIFAR10(_InMemoryImages):
 
     Args: ``root``, ``train``, ``transform`` (applied to the (32, 32, 3) uint8 array), ``target_transform``,
     ``download``. Every file is checked against its MD5 in ``train_list``/``test_list``/``meta`` (set an
-    entry's MD5 to None in a subclass to skip it). Attributes: ``data`` (N, 32, 32, 3) uint8, ``targets`` list, ``classes``, ``class_to_idx``.
+    entry's MD5 to None in a subclass to skip it).
+    Attributes: ``data`` (N, 32, 32, 3) uint8, ``targets`` list, ``classes``, ``class_to_idx``.
     """
 
     base_folder = "cifar-10-batches-py"

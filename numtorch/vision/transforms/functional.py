@@ -45,12 +45,17 @@ def _mode(interpolation) -> InterpolationMode:
 
 
 # ------------------------------------------------------------------ image kinds
+_PIL_IMAGE: list = []
+
+
 def _is_pil(img) -> bool:
-    try:
-        from PIL import Image
-    except ImportError:  # Pillow is optional
-        return False
-    return isinstance(img, Image.Image)
+    if not _PIL_IMAGE:
+        try:
+            from PIL import Image
+            _PIL_IMAGE.append(Image.Image)
+        except ImportError:  # Pillow is optional
+            _PIL_IMAGE.append(type(None))
+    return isinstance(img, _PIL_IMAGE[0])
 
 
 def _unpack(img):
@@ -128,7 +133,7 @@ def to_tensor(pic) -> Tensor:
 
 def _to_float(a):
     if a.dtype == xp.uint8:
-        return a.astype(xp.float32) / xp.float32(255)
+        return a.astype(xp.float32, order="C") / xp.float32(255)
     return xp.ascontiguousarray(a)
 
 
@@ -359,13 +364,13 @@ def pad(img, padding, fill: Any = 0, padding_mode: str = "constant"):
         left, top, right, bottom = (max(p, 0) for p in (left, top, right, bottom))
     widths = [(0, 0)] * (a.ndim - 2) + [(top, bottom), (left, right)]
     if padding_mode == "constant":
+        h, w = a.shape[-2:]
+        out = xp.empty(a.shape[:-2] + (h + top + bottom, w + left + right), a.dtype)
         if isinstance(fill, (list, tuple)) and a.ndim >= 3 and len(fill) == a.shape[-3]:
-            out = xp.empty(a.shape[:-2] + (a.shape[-2] + top + bottom, a.shape[-1] + left + right), a.dtype)
             out[...] = xp.asarray(fill, dtype=a.dtype).reshape(-1, 1, 1)
-            out[..., top:top + a.shape[-2], left:left + a.shape[-1]] = a
         else:
-            fill = fill[0] if isinstance(fill, (list, tuple)) else fill
-            out = xp.pad(a, widths, mode="constant", constant_values=fill)
+            out[...] = fill[0] if isinstance(fill, (list, tuple)) else fill
+        out[..., top:top + h, left:left + w] = a
     else:
         out = xp.pad(a, widths, mode=padding_mode)
     return _pack(out, kind)
