@@ -33,7 +33,7 @@ def bar_chart(results: dict, path: str) -> None:
         axes[0].set_yticks(list(ys))
         axes[0].set_yticklabels(labels)
         axes[0].invert_yaxis()
-        fig.suptitle(f"numtorch vs PyTorch CPU, {meta['threads']} thread(s), medians "
+        fig.suptitle(f"numtorch vs PyTorch CPU, {meta['threads']} thread(s), {meta.get('clock', 'wall')} time, medians "
                      f"(green: target met; black tick: target) - {meta['started_utc']}", fontsize=8)
     else:
         fws = [fw for fw in ("numtorch", "torch") if any(e["results"].get(fw, {}).get("median_s")

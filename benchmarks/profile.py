@@ -7,6 +7,10 @@ Every ``numtorch.autograd.Function`` subclass's ``forward``/``backward`` is wrap
 run (nothing is edited on disk). "GEMM floor" replays the model's matrix products (forward, weight
 gradient, input gradient; convolutions as their im2col GEMMs) with contiguous float32 NumPy arrays:
 what the step would cost if everything but the GEMMs were free.
+
+With one thread (the default) every number is the calling thread's CPU time (``time.thread_time``), not
+wall time: on a shared machine wall time also counts the time other processes held the core, which
+inflates long operations far more than short ones. With more threads, wall time (``perf_counter``).
 """
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ def gemm_shapes(model: str, batch: int, train: bool) -> List[Tuple[str, int, int
     return out
 
 
-def gemm_floor(shapes, repeats: int = 20) -> Dict[str, float]:
+def gemm_floor(shapes, repeats: int = 20, clock=time.perf_counter) -> Dict[str, float]:
     """Fastest seconds of each GEMM (a (M,K) @ (K,N), contiguous float32) in bare NumPy."""
     rng = np.random.default_rng(0)
     res = {}
@@ -62,9 +66,9 @@ def gemm_floor(shapes, repeats: int = 20) -> Dict[str, float]:
         np.matmul(a, b, out=out)
         ts = []
         for _ in range(repeats):
-            t = time.perf_counter()
+            t = clock()
             np.matmul(a, b, out=out)
-            ts.append(time.perf_counter() - t)
+            ts.append(clock() - t)
         res[label] = min(ts)
     return res
 
@@ -72,7 +76,8 @@ def gemm_floor(shapes, repeats: int = 20) -> Dict[str, float]:
 class OpTimer:
     """Wraps forward/backward of every autograd Function subclass, and a few named callables, with timers."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=time.perf_counter) -> None:
+        self.clock = clock
         self.t: Dict[Tuple[str, str], float] = defaultdict(float)
         self.n: Dict[Tuple[str, str], int] = defaultdict(int)
         self._undo = []
@@ -80,7 +85,7 @@ class OpTimer:
     def _wrap(self, owner, attr: str, key: Tuple[str, str], static: bool) -> None:
         orig = owner.__dict__[attr]
         fn = orig.__func__ if isinstance(orig, staticmethod) else orig
-        t, n, clock = self.t, self.n, time.perf_counter
+        t, n, clock = self.t, self.n, self.clock
 
         def timed(*a, **k):
             s = clock()
@@ -107,6 +112,16 @@ class OpTimer:
         for label, (owner, attr) in extra.items():
             self._wrap(owner, attr, ("*", label), False)
 
+    def install_module(self, module_name: str) -> None:
+        """Also time every top-level function of a module (calls through its globals see the wrapper)."""
+        import importlib
+        import types
+        mod = importlib.import_module(module_name)
+        short = module_name.rsplit(".", 1)[-1]
+        for attr, obj in list(vars(mod).items()):
+            if isinstance(obj, types.FunctionType) and obj.__module__ == module_name and not attr.startswith("__"):
+                self._wrap(mod, attr, ("*", f"{short}.{attr}"), False)
+
     def uninstall(self) -> None:
         for owner, attr, orig in reversed(self._undo):
             setattr(owner, attr, orig)
@@ -117,13 +132,14 @@ class OpTimer:
         self.n.clear()
 
 
-def profile(name: str, steps: int, threads: int, cprof: int = 0, rounds: int = 3) -> str:
+def profile(name: str, steps: int, threads: int, cprof: int = 0, rounds: int = 3, detail=()) -> str:
     import numtorch as T
     T.set_num_threads(threads)
     w = W.by_name()[name]
     run = w.make(T, steps)
     run(min(w.warmup_units, steps))
-    timer = OpTimer()
+    clock = time.thread_time if threads == 1 else time.perf_counter
+    timer = OpTimer(clock)
     from numtorch.tensor import Tensor
     extra = {"Tensor.backward (engine + all backward fns)": (Tensor, "backward")}
     opt_cls = T.optim.SGD
@@ -133,21 +149,24 @@ def profile(name: str, steps: int, threads: int, cprof: int = 0, rounds: int = 3
     # plain and instrumented runs alternate; the fastest of each is kept (the least disturbed on a busy machine)
     plain, instrumented, best_t, best_n = float("inf"), float("inf"), {}, {}
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        t0 = clock()
         run(steps)
-        plain = min(plain, time.perf_counter() - t0)
+        plain = min(plain, clock() - t0)
         timer.install(T, extra)
+        for m in detail:
+            timer.install_module(m)
         try:
             timer.reset()
-            t0 = time.perf_counter()
+            t0 = clock()
             run(steps)
-            took = time.perf_counter() - t0
+            took = clock() - t0
         finally:
             timer.uninstall()
         if took < instrumented:
             instrumented, best_t, best_n = took, dict(timer.t), dict(timer.n)
     timer.t, timer.n = defaultdict(float, best_t), defaultdict(int, best_n)
-    lines = [f"## {w.title}: numtorch, {threads} thread(s), best of {rounds} runs of {steps} {w.unit}s",
+    what = "thread CPU time" if threads == 1 else "wall time"
+    lines = [f"## {w.title}: numtorch, {threads} thread(s), {what}, best of {rounds} runs of {steps} {w.unit}s",
              f"plain {plain / steps * 1e3:.2f} ms/{w.unit}; instrumented {instrumented / steps * 1e3:.2f} ms/{w.unit}",
              "", "| op | forward ms | backward ms | calls/step |", "|---|---|---|---|"]
     ops = defaultdict(lambda: [0.0, 0.0, 0])
@@ -170,9 +189,15 @@ def profile(name: str, steps: int, threads: int, cprof: int = 0, rounds: int = 3
               f"- autograd engine around them: {bwd_total - bwd_sum / steps * 1e3:.2f} ms",
               f"- optimizer step + zero_grad: {opt:.2f} ms",
               f"- Python glue (modules, functional checks, apply, Tensor wrapping, data slicing): {glue:.2f} ms"]
+    inner = sorted(((label, secs) for (c, label), secs in timer.t.items() if c == "*" and "." in label
+                    and not label.startswith(("Tensor.", "optimizer."))), key=lambda kv: -kv[1])
+    if inner:
+        lines += ["", "Functions inside the ops (inclusive times, ms/step; nested calls count in both):", ""]
+        lines += [f"- {label}: {secs / steps * 1e3:.3f} ms ({timer.n[('*', label)] / steps:.1f} calls)"
+                  for label, secs in inner]
     if name in WORKLOAD_MODEL:
         model, batch, train = WORKLOAD_MODEL[name]
-        floor = gemm_floor(gemm_shapes(model, batch, train))
+        floor = gemm_floor(gemm_shapes(model, batch, train), clock=clock)
         g = sum(floor.values()) * 1e3
         lines += [f"- GEMM floor (same GEMMs in bare NumPy): {g:.2f} ms = {g / (plain / steps * 1e3):.0%} of the "
                   f"plain step; " + ", ".join(f"{k} {v * 1e3:.2f}" for k, v in floor.items())]
@@ -194,11 +219,13 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=None, help="units per measured run (default: workload's, max 200)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=3, help="runs per measurement; the fastest is kept")
+    p.add_argument("--detail", nargs="*", default=[], metavar="MODULE",
+                   help="also time the top-level functions of these modules, e.g. numtorch.nn._im2col")
     p.add_argument("--cprofile", type=int, default=0, metavar="N", help="also print cProfile's top N by own time")
     args = p.parse_args(argv)
     for name in args.workload:
         steps = args.steps or min(W.by_name()[name].units, 200)
-        print(profile(name, steps, args.threads, args.cprofile, args.rounds))
+        print(profile(name, steps, args.threads, args.cprofile, args.rounds, args.detail))
         print()
     return 0
 

@@ -84,7 +84,7 @@ def _summary(times: List[float]) -> dict:
 
 
 def bench_workload(w: Workload, frameworks: List[str], threads: int, quick: bool, repeats: int,
-                   gap: float, log=print) -> dict:
+                   gap: float, clock: str = "wall", log=print) -> dict:
     """Run one workload on every framework with interleaved repetitions; returns its JSON record."""
     entry = {"name": w.name, "title": w.title, "unit": w.unit, "units": w.quick_units if quick else w.units,
              "target_ratio": w.target, "flops_per_item": w.flops_per_item, "notes": w.notes, "results": {}}
@@ -107,6 +107,8 @@ def bench_workload(w: Workload, frameworks: List[str], threads: int, quick: bool
                 wk.close()
                 del workers[fw]
         times: Dict[str, List[float]] = {fw: [] for fw in workers}
+        walls: Dict[str, List[float]] = {fw: [] for fw in workers}
+        cpus: Dict[str, List[float]] = {fw: [] for fw in workers}
         items: Dict[str, int] = {}
         for r in range(repeats):
             order = list(workers) if r % 2 == 0 else list(workers)[::-1]
@@ -121,13 +123,15 @@ def bench_workload(w: Workload, frameworks: List[str], threads: int, quick: bool
                     log(f"  {fw}: FAILED\n    {e}")
                     workers.pop(fw).close()
                     continue
-                times[fw].append(rec["seconds"])
+                walls[fw].append(rec["seconds"])
+                cpus[fw].append(rec["cpu_seconds"])
+                times[fw].append(rec["cpu_seconds"] if clock == "cpu" else rec["seconds"])
                 items[fw] = rec["items"]
         for fw, wk in workers.items():
             done = wk.ask("quit")
             s = _summary(times[fw])
             n = items[fw]
-            s.update(items=n, threads=wk.ready["threads"], version=wk.ready["version"],
+            s.update(clock=clock, wall_s=walls[fw], cpu_s=cpus[fw], items=n, threads=wk.ready["threads"], version=wk.ready["version"],
                      import_s=wk.ready["import_s"], import_rss_mb=wk.ready["import_rss_mb"],
                      setup_rss_mb=wk.ready["setup_rss_mb"], peak_rss_mb=done["peak_rss_mb"],
                      rss_above_import_mb=done["peak_rss_mb"] - wk.ready["import_rss_mb"],
@@ -152,12 +156,13 @@ def _fmt_time(s: dict) -> str:
     return f"{s['median_s']:.3f} ({s['min_s']:.3f}-{s['max_s']:.3f})"
 
 
-def table(entries: List[dict], frameworks: List[str]) -> str:
+def table(entries: List[dict], frameworks: List[str], clock: str = "wall") -> str:
     """Markdown table of the results."""
     has_torch = "torch" in frameworks
     head = ["workload", "numtorch s, median (min-max)"]
     if has_torch:
         head += ["PyTorch s, median (min-max)", "ratio nt/pt", "target"]
+    head[1:] = [h.replace(" s,", " CPU s,") if clock == "cpu" else h for h in head[1:]]
     head += ["GFLOP/s nt" + (" / pt" if has_torch else ""), "peak RSS MB nt" + (" / pt" if has_torch else "")]
     if has_torch:
         head += ["RSS ratio"]
@@ -203,7 +208,7 @@ def _meta(args, frameworks: List[str]) -> dict:
         commit = None
     from .data import mnist_dir
     return {"started_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "threads": args.threads, "quick": args.quick, "repeats": args.repeats, "frameworks": frameworks,
+            "threads": args.threads, "clock": args.clock, "quick": args.quick, "repeats": args.repeats, "frameworks": frameworks,
             "python": platform.python_version(), "numpy": numpy.__version__, "platform": platform.platform(),
             "cpu": cpu, "cpu_count": os.cpu_count(), "load_avg_start": list(os.getloadavg()),
             "commit": commit, "data": str(mnist_dir() or "random data (MNIST not found)"),
@@ -219,6 +224,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                    "(default: per workload, 3-5; 1 with --quick)")
     p.add_argument("--only", nargs="+", metavar="NAME", choices=[w.name for w in all_w], help="workloads to run")
     p.add_argument("--frameworks", default="numtorch,torch", help="comma-separated: numtorch,torch")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="what is timed: wall time (default) or the worker's CPU time, which on a busy shared "
+                        "machine leaves out the time other processes held the core (meaningful with --threads 1)")
     p.add_argument("--gap", type=float, default=None, help="pause between repetitions, s (default 0.2; 0 quick)")
     p.add_argument("--json", default=str(RESULTS / "latest.json"), help="where to write the JSON results")
     p.add_argument("--png", default=str(ROOT / "docs" / "benchmarks.png"), help="bar chart ('' to skip)")
@@ -235,7 +243,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     selected = [w for w in all_w if not args.only or w.name in args.only]
     gap = args.gap if args.gap is not None else (0.0 if args.quick else 0.2)
     meta = _meta(args, frameworks)
+    if args.clock == "cpu" and args.threads != 1:
+        print("warning: --clock cpu with more than one thread also counts threads spinning while they wait")
     print(f"numtorch benchmarks, {meta['started_utc']}: {args.threads} thread(s) for every framework, "
+          f"{args.clock} time, "
           f"{meta['cpu_count']} CPUs ({meta['cpu']}), load average {meta['load_avg_start'][0]:.2f}"
           + (" [--quick: smoke sizes, not a measurement]" if args.quick else ""))
     entries = []
@@ -243,7 +254,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for w in selected:
         repeats = args.repeats or (1 if args.quick else w.repeats)
         print(f"- {w.name}: {w.title} ({repeats} repeats)", flush=True)
-        e = bench_workload(w, frameworks, args.threads, args.quick, repeats, gap)
+        e = bench_workload(w, frameworks, args.threads, args.quick, repeats, gap, args.clock)
         for fw, s in e["results"].items():
             if "median_s" in s:
                 print(f"  {fw:8s} median {s['median_s']:.3f} s  min {s['min_s']:.3f}  max {s['max_s']:.3f}"
@@ -256,10 +267,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     meta["import_rss_mb"] = _import_baselines(entries)
     out = {"meta": meta, "workloads": entries}
     print()
-    print(table(entries, frameworks))
+    print(table(entries, frameworks, args.clock))
     base = ", ".join(f"{fw} {mb:.0f} MB" for fw, mb in meta["import_rss_mb"].items())
     print(f"\nPeak RSS of each worker process includes the framework import (baseline: {base}) and the data.")
-    print(f"Threads: {args.threads} for both frameworks. Load average start/end: "
+    print(f"Threads: {args.threads} for both frameworks; {args.clock} time. Load average start/end: "
           f"{meta['load_avg_start'][0]:.2f}/{meta['load_avg_end'][0]:.2f}. Wall time {meta['wall_s']:.0f} s.")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,8 @@
 
 Protocol: the worker imports the framework, sets its thread count, builds the
 workload (untimed) and prints a ``ready`` record. Then, per line on stdin:
-``warmup`` runs a few units, ``run`` runs one timed repetition and ``quit``
-prints the final record (peak RSS) and exits. Records are JSON on lines
+``warmup`` runs a few units, ``run`` runs one timed repetition (wall time and
+the process's CPU time) and ``quit`` prints the final record (peak RSS) and exits. Records are JSON on lines
 starting with ``@@ `` so that anything else a library prints is ignored.
 
 Two workers (numtorch and PyTorch) are alive at once and the parent alternates
@@ -65,14 +65,10 @@ def main(argv=None) -> int:
           import_s=import_s, python_rss_mb=rss_start, import_rss_mb=import_rss, setup_rss_mb=_maxrss_mb())
     for line in sys.stdin:
         cmd = line.strip()
-        if cmd == "warmup":
-            t = time.perf_counter()
-            items = run(min(w.warmup_units, units))
-            _emit(event="warmup", seconds=time.perf_counter() - t, items=items)
-        elif cmd == "run":
-            t = time.perf_counter()
-            items = run(units)
-            _emit(event="run", seconds=time.perf_counter() - t, items=items)
+        if cmd in ("warmup", "run"):
+            t, c = time.perf_counter(), time.process_time()
+            items = run(min(w.warmup_units, units) if cmd == "warmup" else units)
+            _emit(event=cmd, seconds=time.perf_counter() - t, cpu_seconds=time.process_time() - c, items=items)
         elif cmd == "quit":
             break
     _emit(event="done", peak_rss_mb=_maxrss_mb(), rss_mb=_current_rss_mb())

@@ -17,7 +17,11 @@ from numtorch.utils.data import DataLoader, Subset
 from numtorch.vision import datasets, transforms
 
 QUICK = os.environ.get("NUMTORCH_QUICK") == "1" or "--quick" in sys.argv
-DATA = os.environ.get("NUMTORCH_DATA") or str(Path.cwd().resolve().parent / "shared" / "data")
+try:
+    HERE = Path(__file__).resolve().parent
+except NameError:  # running as a notebook: the working directory is examples/
+    HERE = Path.cwd().resolve()
+DATA = os.environ.get("NUMTORCH_DATA") or str(HERE.parent.parent / "shared" / "data")
 torch.manual_seed(0)
 
 transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])

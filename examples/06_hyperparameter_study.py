@@ -18,7 +18,11 @@ import numtorch.nn.functional as F
 from numtorch.vision import datasets
 
 QUICK = os.environ.get("NUMTORCH_QUICK") == "1" or "--quick" in sys.argv
-DATA = os.environ.get("NUMTORCH_DATA") or str(Path.cwd().resolve().parent / "shared" / "data")
+try:
+    HERE = Path(__file__).resolve().parent
+except NameError:  # running as a notebook: the working directory is examples/
+    HERE = Path.cwd().resolve()
+DATA = os.environ.get("NUMTORCH_DATA") or str(HERE.parent.parent / "shared" / "data")
 n_train, n_val, steps = (2000, 500, 40) if QUICK else (20000, 5000, 400)
 
 mnist = datasets.MNIST(DATA, train=True)

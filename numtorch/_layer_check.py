@@ -32,7 +32,8 @@ class GradCheck:
 
     def line(self) -> str:
         mark = "ok  " if self.passed else "FAIL"
-        return f"  {mark} {self.name:<16} vs {self.against:<9}  max abs {self.max_abs:9.2e}  max rel {self.max_rel:9.2e}"
+        return (f"  {mark} {self.name:<16} vs {self.against:<9}  max abs {self.max_abs:9.2e}  "
+                f"max rel {self.max_rel:9.2e}")
 
 
 @dataclass
@@ -117,6 +118,16 @@ def _auto_params(layer) -> dict:
             if k in g:
                 found[k] = k
     return found
+
+
+def _backward_takes_dout(layer) -> bool:
+    import inspect
+    try:
+        sig = inspect.signature(layer.backward)
+    except (TypeError, ValueError):
+        return True
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    return any(p.kind in kinds for p in sig.parameters.values())
 
 
 def _to_array(x) -> np.ndarray:
@@ -207,8 +218,9 @@ def _compare(name: str, against: str, got, want, atol: float, rtol: float, x=Non
 
 # --------------------------------------------------------------------------- the check
 def check_layer(layer: Any, *inputs, params: dict | None = None, reference: Callable | None = None,
-                grad_inputs: Sequence[int] | None = None, names: Sequence[str] | None = None, eps: float = 1e-6, atol: float = 1e-6,
-                rtol: float = 1e-5, max_entries: int = 2000, seed: int = 0, dout=None) -> LayerReport:
+                grad_inputs: Sequence[int] | None = None, names: Sequence[str] | None = None,
+                eps: float = 1e-6, atol: float = 1e-6, rtol: float = 1e-5, max_entries: int = 2000,
+                seed: int = 0, dout=None) -> LayerReport:
     """Check ``layer.forward``/``layer.backward`` against float64 central differences (and ``reference``).
 
     inputs: arrays (or tensors), e.g. x of shape (N, C, H, W); copied to float64.
@@ -229,7 +241,20 @@ def check_layer(layer: Any, *inputs, params: dict | None = None, reference: Call
 
     def forward():
         np.random.seed(seed)  # a layer drawing masks with np.random sees the same ones each time
-        return np.asarray(layer.forward(*xs), dtype=np.float64)
+        raw = layer.forward(*xs)
+        if isinstance(raw, tuple):
+            raise TypeError(f"check_layer: {lname}.forward returned a tuple; it must return one array")
+        if getattr(raw, "dtype", None) is not None and raw.dtype.kind == "f" and raw.dtype.itemsize < 8:
+            msg = (f"forward returned {raw.dtype} although its inputs and parameters were float64: central "
+                   "differences need float64 throughout (does the layer cast with astype(np.float32)?)")
+            if msg not in report.warnings:
+                report.warnings.append(msg)
+        return np.asarray(raw, dtype=np.float64)
+
+    takes_dout = _backward_takes_dout(layer)
+
+    def backward(up):
+        return layer.backward(up) if takes_dout else layer.backward()
 
     auto = params is None
     pmap = dict(params or {})
@@ -247,15 +272,20 @@ def check_layer(layer: Any, *inputs, params: dict | None = None, reference: Call
             report.warnings.append("forward is not deterministic for the same input (random masks not drawn "
                                    "from np.random?); numerical gradients are unreliable")
         up = rng.standard_normal(out.shape) if dout is None else np.asarray(_to_array(dout), dtype=np.float64)
+        if not takes_dout:  # a loss layer: backward() differentiates the scalar output itself
+            if out.size != 1:
+                raise TypeError(f"check_layer: {lname}.backward takes no upstream gradient, so forward must "
+                                f"return a scalar loss, but it returned shape {out.shape}")
+            up = np.ones(out.shape)
         forward()
-        dxs = layer.backward(up)
+        dxs = backward(up)
         if auto:
             pmap = _auto_params(layer)
             for p in pmap:
                 originals[p] = _get(layer, p, "params")
                 _set(layer, p, np.array(originals[p], dtype=np.float64), "params")
             forward()
-            dxs = layer.backward(up)
+            dxs = backward(up)
         if not isinstance(dxs, (tuple, list)):
             dxs = (dxs,)
         grads = {p: _get(layer, g, "grads") for p, g in pmap.items()}

@@ -169,7 +169,51 @@ def _allowed(rb: _Rebuilder) -> dict[str, Any]:
     table["torch.storage.UntypedStorage"] = _StorageType("UntypedStorage")
     for tname, npname in _TORCH_DTYPES.items():
         table[f"torch.{tname}"] = _dtype.float32 if npname == "bfloat16" else _dtype._BY_NAME[npname]
+    table.update(_numpy_globals())
     return table
+
+
+def _np_dtype(name, align=False, copy=False):
+    if not isinstance(name, str):
+        raise pickle.UnpicklingError("numpy.dtype is only rebuilt from a type name")
+    dt = np.dtype(name)
+    if dt.kind not in "biuf":
+        raise pickle.UnpicklingError(f"numpy dtype {dt} is not a plain numeric dtype")
+    return dt
+
+
+def _np_scalar(dtype, data=None):
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf" or not isinstance(data, bytes):
+        raise pickle.UnpicklingError("numpy scalars are only rebuilt for numeric dtypes from bytes")
+    return np.frombuffer(data, dtype=dtype, count=1)[0]
+
+
+def _np_reconstruct(cls, shape, typecode):
+    if cls is not np.ndarray:
+        raise pickle.UnpicklingError("numpy _reconstruct is only allowed for numpy.ndarray")
+    return np.ndarray.__new__(np.ndarray, (0,), np.uint8)
+
+
+def _numpy_globals() -> dict:
+    table = {}
+    for core in ("numpy.core.multiarray", "numpy._core.multiarray"):
+        table[f"{core}.scalar"] = _np_scalar
+        table[f"{core}._reconstruct"] = _np_reconstruct
+    table["numpy.dtype"] = _np_dtype
+    table["numpy.ndarray"] = np.ndarray
+    return table
+
+
+def _simple(v) -> bool:
+    return v is None or isinstance(v, (int, str, bytes, bool, np.dtype)) or (
+        isinstance(v, tuple) and all(_simple(x) for x in v))
+
+
+_USER_GLOBALS: dict[str, Any] = {}  # torch.serialization.add_safe_globals
+
+
+def _global_name(obj) -> str:
+    return f"{obj.__module__}.{obj.__qualname__}"
 
 
 _SAFE_NEW = (OrderedDict, Counter, set, frozenset, bytearray, complex, dict, list)
@@ -181,17 +225,26 @@ class _RestrictedUnpickler(pickle._Unpickler):
 
     dispatch = dict(_P.dispatch)
 
-    def __init__(self, file: BinaryIO, file_name: str, rebuilder: _Rebuilder, load_storage) -> None:
+    def __init__(self, file: BinaryIO, file_name: str, rebuilder: _Rebuilder, load_storage,
+                 trusted: bool = False) -> None:
         super().__init__(file, encoding="utf-8")
         self.file_name = file_name
         self.table = _allowed(rebuilder)
         self.load_storage = load_storage
+        self.trusted = trusted  # weights_only=False: the caller trusts the file; other globals are imported
 
     def find_class(self, module: str, name: str):
         key = f"{module}.{name}"
-        if key not in self.table:
-            raise _refuse(self.file_name, f"the global '{key}'")
-        return self.table[key]
+        if self.trusted and module.partition(".")[0] not in ("torch", "torchvision"):
+            return super().find_class(module, name)
+        if key in self.table:
+            return self.table[key]
+        if key in _USER_GLOBALS:
+            return _USER_GLOBALS[key]
+        if self.trusted:
+            raise pickle.UnpicklingError(f"numtorch.load: {self.file_name} needs PyTorch's '{key}', which numtorch "
+                                         "cannot rebuild (save the state_dict instead of the whole object)")
+        raise _refuse(self.file_name, f"the global '{key}'")
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"
@@ -200,8 +253,17 @@ class _RestrictedUnpickler(pickle._Unpickler):
         return self.load_storage(pid)
 
     def load_build(self):
+        if self.trusted or type(self.stack[-2]) in _USER_GLOBALS.values():
+            return _P.load_build(self)
         state = self.stack.pop()
         inst = self.stack[-1]
+        if isinstance(inst, np.dtype) and isinstance(state, tuple) and _simple(state):
+            inst.__setstate__(state)
+            return
+        if type(inst) is np.ndarray and isinstance(state, tuple) and len(state) == 5 and \
+                isinstance(state[2], np.dtype) and state[2].kind in "biuf" and isinstance(state[4], bytes):
+            inst.__setstate__(state)
+            return
         if isinstance(inst, (OrderedDict, Counter)) and isinstance(state, dict) \
                 and all(isinstance(k, str) and not k.startswith("__") for k in state):
             for k, v in state.items():
@@ -213,7 +275,7 @@ class _RestrictedUnpickler(pickle._Unpickler):
     dispatch[pickle.BUILD[0]] = load_build
 
     def _check_new(self, cls):
-        if cls not in _SAFE_NEW:
+        if cls not in _SAFE_NEW and not self.trusted and cls not in _USER_GLOBALS.values():
             raise _refuse(self.file_name, f"an object creation of {getattr(cls, '__name__', cls)!r}")
 
     def load_newobj(self):
@@ -231,10 +293,17 @@ class _RestrictedUnpickler(pickle._Unpickler):
         self.append(cls.__new__(cls, *args, **kwargs))
     dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
 
-    def _refuse_op(self):
-        raise _refuse(self.file_name, "an INST/OBJ opcode (old-style object creation)")
-    dispatch[pickle.INST[0]] = _refuse_op
-    dispatch[pickle.OBJ[0]] = _refuse_op
+    def load_inst(self):
+        if not self.trusted:
+            raise _refuse(self.file_name, "an INST opcode (old-style object creation)")
+        return _P.load_inst(self)
+    dispatch[pickle.INST[0]] = load_inst
+
+    def load_obj(self):
+        if not self.trusted:
+            raise _refuse(self.file_name, "an OBJ opcode (old-style object creation)")
+        return _P.load_obj(self)
+    dispatch[pickle.OBJ[0]] = load_obj
 
 
 def _new_storage(stype: _StorageType, data: np.ndarray | None, numel: int) -> _Storage:
@@ -247,7 +316,7 @@ def _new_storage(stype: _StorageType, data: np.ndarray | None, numel: int) -> _S
     return _Storage(data.view(dt.newbyteorder("<")).astype(dt, copy=False))
 
 
-def read_torch_zip(buf: bytes, name: str) -> Any:
+def read_torch_zip(buf: bytes, name: str, weights_only: bool = True) -> Any:
     """Load a file written by ``torch.save`` (zip format)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(buf))
@@ -287,7 +356,7 @@ def read_torch_zip(buf: bytes, name: str) -> Any:
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise RuntimeError(f"numtorch.load: {name} is truncated or corrupted ({e})") from None
     try:
-        result = _RestrictedUnpickler(io.BytesIO(pkl), name, rb, load_storage).load()
+        result = _RestrictedUnpickler(io.BytesIO(pkl), name, rb, load_storage, not weights_only).load()
     except pickle.UnpicklingError:
         raise
     except (EOFError, IndexError, KeyError, struct.error, ValueError, TypeError) as e:
@@ -300,7 +369,7 @@ _MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 _LEGACY_VERSION = 1001
 
 
-def read_torch_legacy(buf: bytes, name: str) -> Any:
+def read_torch_legacy(buf: bytes, name: str, weights_only: bool = True) -> Any:
     """Load a file written by ``torch.save(..., _use_new_zipfile_serialization=False)``."""
     f = io.BytesIO(buf)
     rb = _Rebuilder()
@@ -319,7 +388,7 @@ def read_torch_legacy(buf: bytes, name: str) -> Any:
         return storages[key]
 
     def unpickle():
-        return _RestrictedUnpickler(f, name, rb, load_storage).load()
+        return _RestrictedUnpickler(f, name, rb, load_storage, not weights_only).load()
 
     try:
         magic = unpickle()
@@ -443,7 +512,8 @@ class _Pickler:
         base = id(arr)
         if base not in self._keys:
             self._keys[base] = len(self.storages)
-            self.storages.append((arr if arr.flags.c_contiguous else arr.copy(order="C")).astype(arr.dtype.newbyteorder("<"), copy=False))
+            flat = arr if arr.flags.c_contiguous else arr.copy(order="C")
+            self.storages.append(flat.astype(arr.dtype.newbyteorder("<"), copy=False))
         key = self._keys[base]
         if isinstance(t, Parameter):
             self.glob("torch._utils", "_rebuild_parameter")

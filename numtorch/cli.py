@@ -179,7 +179,7 @@ def cmd_train(args: argparse.Namespace, argv: Sequence[str]) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .app.evaluation import evaluate, format_eval
     from .app.config import TrainConfig
-    from .app.data import canonical_dataset, load_split
+    from .app.data import canonical_dataset, load_raw, normalize
     from .app.reports import write_eval_files
     from .app.training import load_checkpoint, set_threads
     from .models import build_model
@@ -198,7 +198,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         raise UsageError(f"no run folder or checkpoint at {path}", "numtorch eval")
     set_threads(args.threads)
-    ckpt = load_checkpoint(ckpt_path)
+    try:
+        ckpt = load_checkpoint(ckpt_path)
+    except Exception as e:  # not a checkpoint numtorch.load can read
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UsageError(f"cannot read checkpoint {ckpt_path}: {first}", "numtorch eval") from None
     if not isinstance(ckpt, dict) or "model" not in ckpt or "config" not in ckpt:
         raise UsageError(f"{ckpt_path} is not a numtorch app checkpoint (needs 'model' and 'config')", "numtorch eval")
     cfg = TrainConfig.from_dict(ckpt["config"])
@@ -206,9 +210,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         dataset = canonical_dataset(args.dataset) if args.dataset else cfg.dataset
     except ValueError as e:
         raise UsageError(str(e), "numtorch eval") from None
-    x, y, classes = load_split(dataset, False, args.data or cfg.data)
+    x, y, classes = load_raw(dataset, False, args.data or cfg.data)
     if args.limit_test:
         x, y = x[:args.limit_test], y[:args.limit_test]
+    x = normalize(dataset, x)
     model = build_model(cfg.model, x.shape[1:], len(classes), **cfg.model_options())
     try:
         model.load_state_dict(ckpt["model"])

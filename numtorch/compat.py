@@ -13,7 +13,6 @@ Inside the run, a PyTorch name numtorch lacks fails where it is used with
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.abc
 import importlib.machinery

@@ -21,7 +21,6 @@ the previous file intact.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
@@ -44,7 +43,8 @@ VERSION = 1
 ALIGN = 64
 _PREFIX = struct.Struct("<8sIQ")  # magic, format version, header length
 
-__all__ = ["save", "load", "save_safetensors", "load_safetensors", "FILE_LIKE"]
+__all__ = ["save", "load", "save_safetensors", "load_safetensors", "FILE_LIKE", "add_safe_globals",
+           "clear_safe_globals", "get_safe_globals", "safe_globals"]
 
 
 # --------------------------------------------------------------------------- file helpers
@@ -90,19 +90,23 @@ def _atomic_write(f: FILE_LIKE, write: Callable[[BinaryIO], None]) -> None:
         pass
 
 
-def _read_all(f: FILE_LIKE) -> bytes:
+def _read_all(f: FILE_LIKE) -> bytearray:
+    """The whole file as a writable buffer (tensors loaded from it are views into it)."""
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         if not os.path.exists(path):
             raise FileNotFoundError(f"[Errno 2] No such file or directory: '{path}'")
         with open(path, "rb") as fh:
-            return fh.read()
+            buf = bytearray(os.fstat(fh.fileno()).st_size)
+            n = fh.readinto(buf)
+            rest = fh.read()  # the file may have grown meanwhile
+        return buf[:n] + rest if rest or n < len(buf) else buf
     if not hasattr(f, "read"):
         raise AttributeError(f"expected a path or a readable file object, got {type(f).__name__}")
     data = f.read()
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"numtorch.load needs a file opened in binary mode ('rb'), got {type(data).__name__} data")
-    return bytes(data)
+    return bytearray(data)
 
 
 # --------------------------------------------------------------------------- native encoder
@@ -220,7 +224,7 @@ def _corrupt(name: str, why: str) -> RuntimeError:
     return RuntimeError(f"numtorch.load: {name} is truncated or corrupted ({why}); the file cannot be loaded")
 
 
-def _read_native(buf: bytes, name: str, weights_only: bool):
+def _read_native(buf: bytearray, name: str, weights_only: bool):
     if len(buf) < _PREFIX.size:
         raise _corrupt(name, f"only {len(buf)} bytes")
     magic, version, hlen = _PREFIX.unpack_from(buf)
@@ -237,7 +241,7 @@ def _read_native(buf: bytes, name: str, weights_only: bool):
         raise _corrupt(name, f"unreadable header: {e}") from None
     if len(buf) - start != size:
         raise _corrupt(name, f"expected {size} bytes of tensor data, found {len(buf) - start}")
-    data = bytearray(memoryview(buf)[start:])
+    data = memoryview(buf)[start:]
     found = 0
     for m in metas:
         if m["nbytes"]:
@@ -348,8 +352,10 @@ def load(f: FILE_LIKE, map_location=None, pickle_module: Any = None, *, weights_
     """Load an object saved by ``numtorch.save``, by ``torch.save`` (zip or legacy) or a safetensors file.
 
     Tensors load on the CPU. PyTorch files go through a restricted unpickler that only
-    rebuilds tensors and containers and refuses (never runs) any other pickled object.
-    ``weights_only`` (default True) only matters for numtorch files that hold a pickled object.
+    rebuilds tensors, containers and numeric NumPy scalars/arrays, and refuses (never runs) any
+    other pickled object. ``weights_only=False`` (only for files you trust, as in PyTorch) also
+    imports other classes (e.g. an ``argparse.Namespace`` in a checkpoint) and unpickles objects
+    numtorch.save had to pickle.
     """
     _check_map_location(map_location)
     name = _name(f)
@@ -359,15 +365,54 @@ def load(f: FILE_LIKE, map_location=None, pickle_module: Any = None, *, weights_
         return _read_native(buf, name, weights_only)
     from . import _torch_format
     if buf[:4] == b"PK\x03\x04" or buf[:4] == b"PK\x05\x06":
-        return _torch_format.read_torch_zip(buf, name)
+        return _torch_format.read_torch_zip(buf, name, weights_only)
     if buf[:1] == b"\x80":
-        return _torch_format.read_torch_legacy(buf, name)
+        return _torch_format.read_torch_legacy(buf, name, weights_only)
     if len(buf) >= 10 and buf[8:10] in (b'{"', b"{'") or (len(buf) >= 9 and buf[8:9] == b"{"):
         return _safetensors_decode(buf, name)
     if not buf:
         raise RuntimeError(f"numtorch.load: {name} is empty (0 bytes); it is not a checkpoint")
     raise RuntimeError(f"numtorch.load: {name} is not a numtorch, PyTorch or safetensors checkpoint "
                        f"(it starts with {buf[:16]!r})")
+
+
+# --------------------------------------------------------------------------- allowlist (as torch.serialization)
+def add_safe_globals(safe_globals: list) -> None:
+    """Allow these classes/functions in PyTorch files loaded with weights_only=True (trusted by the caller)."""
+    from ._torch_format import _USER_GLOBALS, _global_name
+    for g in safe_globals:
+        if isinstance(g, tuple):
+            g, name = g
+            _USER_GLOBALS[name] = g
+        else:
+            _USER_GLOBALS[_global_name(g)] = g
+
+
+def get_safe_globals() -> list:
+    from ._torch_format import _USER_GLOBALS
+    return list(_USER_GLOBALS.values())
+
+
+def clear_safe_globals() -> None:
+    from ._torch_format import _USER_GLOBALS
+    _USER_GLOBALS.clear()
+
+
+class safe_globals:
+    """Context manager: ``with safe_globals([argparse.Namespace]): numtorch.load(f)``."""
+
+    def __init__(self, safe_globals: list) -> None:
+        self.globals = safe_globals
+
+    def __enter__(self):
+        from ._torch_format import _USER_GLOBALS
+        self._saved = dict(_USER_GLOBALS)
+        add_safe_globals(self.globals)
+
+    def __exit__(self, *exc) -> None:
+        from ._torch_format import _USER_GLOBALS
+        _USER_GLOBALS.clear()
+        _USER_GLOBALS.update(self._saved)
 
 
 # --------------------------------------------------------------------------- safetensors
@@ -427,7 +472,7 @@ def _safetensors_decode(buf: bytes, name: str) -> "OrderedDict[str, Tensor]":
         header = json.loads(buf[8:8 + n].decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         raise _corrupt(name, f"unreadable safetensors header: {e}") from None
-    data = bytearray(memoryview(buf)[8 + n:])
+    data = memoryview(buf)[8 + n:]
     out = OrderedDict()
     for k, m in header.items():
         if k == "__metadata__":

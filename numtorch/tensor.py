@@ -24,8 +24,13 @@ class Tensor:
     a value it saved was overwritten.
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_version", "_acc",
-                 "_hooks", "_retains_grad", "_base", "__weakref__", "__dict__")
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_version", "__weakref__", "__dict__")
+    # rarely-set state: class-level defaults, so that making a tensor (every op does) writes less
+    _output_nr = 0
+    _acc = None  # weak reference to the leaf's AccumulateGrad node
+    _hooks = None
+    _retains_grad = False
+    _base = None  # the tensor this one is a view of
     __array_priority__ = 1000  # make ndarray <op> Tensor defer to Tensor's reflected operators
 
     def __new__(cls, *args, **kwargs):
@@ -380,18 +385,18 @@ def _init(t: Tensor, data, requires_grad: bool, grad_fn, output_nr: int = 0) -> 
 
 def _make(data, requires_grad: bool = False, grad_fn=None, output_nr: int = 0) -> Tensor:
     """Wrap an array without copying: the fast constructor every op uses."""
-    t = object.__new__(Tensor)
+    t = _new(Tensor)
     t._data = data
     t.requires_grad = requires_grad
     t.grad = None
     t.grad_fn = grad_fn
-    t._output_nr = output_nr
     t._version = [0]
-    t._acc = None
-    t._hooks = None
-    t._retains_grad = False
-    t._base = None
+    if output_nr:
+        t._output_nr = output_nr
     return t
+
+
+_new = object.__new__
 
 
 def _rebuild_tensor(data, requires_grad, cls=Tensor):

@@ -363,3 +363,36 @@ def test_anomaly_mode_names_the_op():
             y = (x.sqrt() * 0).sum()
             with pytest.raises(RuntimeError, match="SqrtBackward0"):
                 y.backward()
+
+
+VIEW_INPLACE = {
+    "row_add_": lambda T, h, o: h[0].add_(1), "col_mul_": lambda T, h, o: h[:, 1].mul_(o),
+    "t_copy_": lambda T, h, o: h.t()[1].copy_(o), "strided_zero_": lambda T, h, o: h[1:, ::2].zero_(),
+    "view_setitem": lambda T, h, o: h[0].__setitem__(slice(1, 3), o[:2] * 3),
+    "reshape_clamp_": lambda T, h, o: h.view(12)[3:6].clamp_(max=5),
+    "masked_fill_": lambda T, h, o: h[2].masked_fill_(h[2] > 18, 0.0),
+    "iadd_on_slice": lambda T, h, o: h[1].__iadd__(o.repeat(2)[:4]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_INPLACE))
+def test_inplace_on_views_of_graph_tensors(name):
+    def run(T):
+        a = T.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+        o = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = a * 2
+        VIEW_INPLACE[name](T, h, o)
+        (h * T.arange(12.0).reshape(3, 4)).sum().backward()
+        return h.detach().numpy(), a.grad.numpy(), (o.grad.numpy() if o.grad is not None else np.zeros(3))
+
+    for x, y in zip(run(numtorch), run(torch)):
+        np.testing.assert_allclose(x, y)
+
+
+def test_inplace_on_view_of_leaf_raises():
+    w = numtorch.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        w[0].add_(1)
+    with numtorch.no_grad():
+        w[0].add_(1)
+    assert w[0, 0].item() == 2.0

@@ -171,11 +171,17 @@ def test_reductions(name, dim, keepdim, dtype):
 
 def test_keepdims_alias_and_edge_shapes():
     x = rnd(2, 3)
-    for name in ("sum", "mean", "amax", "var", "logsumexp", "prod", "max", "argmax"):
-        a = getattr(numtorch.tensor(x), name)(1, keepdims=True)
-        b = getattr(torch.tensor(x), name)(1, keepdim=True)
+    for name in ("sum", "mean", "amax", "amin", "var", "std", "logsumexp", "prod", "max", "min", "argmax", "argmin",
+                 "norm", "median", "nansum", "nanmean", "all", "any"):
+        if name == "norm":
+            a, b = numtorch.tensor(x).norm(dim=1, keepdims=True), torch.tensor(x).norm(dim=1, keepdim=True)
+        else:
+            a = getattr(numtorch.tensor(x), name)(1, keepdims=True)
+            b = getattr(torch.tensor(x), name)(1, keepdim=True)
         a, b = (a[0], b[0]) if isinstance(b, tuple) else (a, b)
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+        assert a.shape == b.shape
+    assert [v.dim() for v in numtorch.tensor([1.0, 2.0])] == [0, 0]  # iterating a 1-D tensor gives 0-d tensors
     run(lambda T, x: x.sum(), rnd(0, 3))
     run(lambda T, x: x.sum(0), rnd(0, 3))
     run(lambda T, x: x.sum(1), rnd(0, 3))

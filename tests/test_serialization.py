@@ -276,3 +276,24 @@ def test_safetensors_both_ways(tmp_path):
     for got in (serialization.load_safetensors(tmp_path / "t.safetensors"), numtorch.load(tmp_path / "t.safetensors")):
         np.testing.assert_array_equal(got["a"].numpy(), tsd["a"].numpy())
         assert got["h"].dtype == numtorch.float16 and got["bf"].tolist() == [1.0, 1.0]
+
+
+def test_torch_checkpoint_with_numpy_values_and_namespace(tmp_path):
+    import argparse
+    ck = {"best_acc": np.float64(0.93), "steps": np.int64(7), "hist": np.arange(4, dtype=np.float32).reshape(2, 2),
+          "w": torch.ones(2)}
+    torch.save(ck, tmp_path / "np.pt")
+    got = numtorch.load(tmp_path / "np.pt")
+    assert got["best_acc"] == np.float64(0.93) and type(got["best_acc"]) is np.float64 and got["steps"] == 7
+    np.testing.assert_array_equal(got["hist"], ck["hist"])
+    torch.save({"args": argparse.Namespace(lr=0.1), "obj": np.array(["a"], dtype=object)}, tmp_path / "ns.pt")
+    with pytest.raises(pickle.UnpicklingError, match="argparse.Namespace"):
+        numtorch.load(tmp_path / "ns.pt")
+    trusted = numtorch.load(tmp_path / "ns.pt", weights_only=False)  # the caller vouches for the file
+    assert trusted["args"].lr == 0.1 and trusted["obj"].tolist() == ["a"]
+    torch.save({"args": argparse.Namespace(lr=0.1)}, tmp_path / "ns2.pt")
+    with serialization.safe_globals([argparse.Namespace]):  # PyTorch's allowlist API
+        assert numtorch.load(tmp_path / "ns2.pt")["args"].lr == 0.1
+    assert serialization.get_safe_globals() == []
+    with pytest.raises(pickle.UnpicklingError, match="argparse.Namespace"):
+        numtorch.load(tmp_path / "ns2.pt")

@@ -38,7 +38,8 @@ def test_backward_inf_and_forward_from_finite_inputs():
             with pytest.raises(RuntimeError, match=r"Function 'SqrtBackward0' returned inf values"):
                 numtorch.sqrt(x).sum().backward()
             w = numtorch.ones(3, 2, requires_grad=True)
-            with pytest.raises(RuntimeError, match=r"'Log\w*'.*forward output of shape \(2, 2\) from finite inputs of shapes \(2, 2\)"):
+            with pytest.raises(RuntimeError, match=r"'Log\w*'.*forward output of shape \(2, 2\) "
+                                                   r"from finite inputs of shapes \(2, 2\)"):
                 numtorch.log(numtorch.zeros(2, 3) @ w)
             # NaN already in the input is not blamed on the op that passes it on
             z = numtorch.tensor([float("nan")], requires_grad=True)

@@ -95,3 +95,11 @@ def test_check_cli(capsys):
     assert "has no attribute 'Nope'" in capsys.readouterr().err
     from numtorch.cli import main
     assert main(["check", f"{LAYERS}:MaxPool2x2", "-i", "1,2,4,4"]) == 0
+
+
+def test_loss_layer_without_dout_and_float32_warning():
+    y = np.array([0, 2, 1, 2])
+    r = check_layer(H.SoftmaxLoss(), _x(4, 3), y)  # integer labels get no gradient check
+    assert r.passed and [c.name for c in r.checks] == ["dx"]
+    r = check_layer(H.Float32Affine(), _x(6, 5))
+    assert any("float32" in w for w in r.warnings) and "warning: forward returned float32" in str(r)

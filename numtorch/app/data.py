@@ -69,8 +69,8 @@ def _to_numpy(a) -> np.ndarray:
 _CACHE: dict = {}
 
 
-def load_split(name: str, train: bool, data: Optional[str] = None) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """Images ``(N, C, H, W)`` float32 normalised, labels ``(N,)`` int64, and class names (cached per process)."""
+def load_raw(name: str, train: bool, data: Optional[str] = None) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Images ``(N, C, H, W)`` uint8, labels ``(N,)`` int64 and class names, as stored (cached per process)."""
     info = DATASETS[canonical_dataset(name)]
     root, download = resolve_root(data)
     key = (info.name, bool(train), str(root))
@@ -91,15 +91,28 @@ def load_split(name: str, train: bool, data: Optional[str] = None) -> tuple[np.n
         images = images[:, None]
     elif images.ndim == 4 and images.shape[-1] in (1, 3):
         images = images.transpose(0, 3, 1, 2)
-    x = images.astype(np.float32) / np.float32(255.0)
-    mean = np.asarray(info.mean, np.float32).reshape(1, -1, 1, 1)
-    std = np.asarray(info.std, np.float32).reshape(1, -1, 1, 1)
-    x = np.ascontiguousarray((x - mean) / std, dtype=np.float32)
     classes = tuple(getattr(ds, "classes", None) or info.classes)
     if len(classes) != len(info.classes):
         classes = info.classes
-    _CACHE[key] = (x, labels, classes)
+    _CACHE[key] = (images, labels, classes)
     return _CACHE[key]
+
+
+def normalize(name: str, images: np.ndarray) -> np.ndarray:
+    """uint8 ``(N, C, H, W)`` -> float32, scaled to [0, 1] and standardised per channel (one table look-up)."""
+    info = DATASETS[canonical_dataset(name)]
+    levels = np.arange(256, dtype=np.float32) / np.float32(255.0)
+    out = np.empty(images.shape, dtype=np.float32)
+    for c in range(images.shape[1]):
+        lut = (levels - np.float32(info.mean[c])) / np.float32(info.std[c])
+        out[:, c] = lut[images[:, c]]
+    return out
+
+
+def load_split(name: str, train: bool, data: Optional[str] = None) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Images ``(N, C, H, W)`` float32 normalised, labels ``(N,)`` int64, and class names."""
+    images, labels, classes = load_raw(name, train, data)
+    return normalize(name, images), labels, classes
 
 
 @dataclass
@@ -122,8 +135,8 @@ class Splits:
 def load_splits(dataset: str, data: Optional[str] = None, val_size: int = 5000, limit_train: Optional[int] = None,
                 limit_test: Optional[int] = None, split_seed: int = 0) -> Splits:
     """Hold out ``val_size`` training images (a fixed random choice) for validation; limit the rest if asked."""
-    x, y, classes = load_split(dataset, True, data)
-    xt, yt, _ = load_split(dataset, False, data)
+    x, y, classes = load_raw(dataset, True, data)
+    xt, yt, _ = load_raw(dataset, False, data)
     order = np.random.default_rng(split_seed).permutation(len(x))
     val_size = min(val_size, len(x) - 1)
     val_idx, train_idx = order[:val_size], order[val_size:]
@@ -131,8 +144,8 @@ def load_splits(dataset: str, data: Optional[str] = None, val_size: int = 5000, 
         train_idx = train_idx[:limit_train]
     if limit_test:
         xt, yt = xt[:limit_test], yt[:limit_test]
-    t = numtorch.from_numpy
-    return Splits(t(x[train_idx]), t(y[train_idx]), t(x[val_idx]), t(y[val_idx]), t(np.ascontiguousarray(xt)),
+    t, norm = numtorch.from_numpy, (lambda a: normalize(dataset, a))
+    return Splits(t(norm(x[train_idx])), t(y[train_idx]), t(norm(x[val_idx])), t(y[val_idx]), t(norm(xt)),
                   t(np.ascontiguousarray(yt)), classes, tuple(x.shape[1:]))
 
 

@@ -79,10 +79,11 @@ def plot_per_class(per_class: dict, path: Path, title: str) -> Path:
     ax.set_xticklabels(classes, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("accuracy (%)")
     ax.set_xlabel("true class")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 100 + 8 * ((len(items) + 2) // 3))
+    ax.set_yticks(range(0, 101, 20))
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", ncol=min(3, len(items)))
     return _save(fig, path)
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 
 from .config import ConfigError, TrainConfig, parse_value
 from .reports import Report, pct, plot_runs, write_csv
+from .training import echo
 
 NOT_SWEEPABLE = ("model_args", "data", "threads")
 
@@ -37,7 +38,7 @@ def _label(combo: dict) -> str:
 
 
 def run_sweep(base: TrainConfig, grid: dict, out: Path, progress: Optional[bool] = None, html: bool = False,
-              log=print) -> int:
+              log=echo) -> int:
     """Train every combination of ``grid`` on top of ``base`` into ``out/runs/...``; write the comparison."""
     from .training import train
     out = Path(out)

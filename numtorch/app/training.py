@@ -31,6 +31,13 @@ from .data import Splits, load_splits, train_loader
 from .evaluation import EvalResult, evaluate
 
 CHECKPOINT_DIR = "checkpoints"
+
+
+def echo(message: str) -> None:
+    """Print a progress line at once (also when stdout is a pipe or a file)."""
+    print(message, flush=True)
+
+
 FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 
 
@@ -125,7 +132,7 @@ def load_checkpoint(path: Path) -> dict:
 
 
 def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, progress: Optional[bool] = None,
-          log: Callable[[str], None] = print, stop_after_batches: Optional[int] = None, report: bool = True,
+          log: Callable[[str], None] = echo, stop_after_batches: Optional[int] = None, report: bool = True,
           html: bool = False, splits: Optional[Splits] = None, command: Optional[list] = None) -> TrainResult:
     """Train ``cfg`` into ``run_dir`` (or continue it with ``resume=True``); returns the result.
 

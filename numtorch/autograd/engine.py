@@ -131,7 +131,14 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
         else:
             if node._saved_versions:
                 _check_saved_versions(node)
-            in_grads = node._call_backward(node, buffer)
+            if node._array_backward:  # built-in op: call its backward on arrays directly
+                if node.saved is None:
+                    raise RuntimeError(FREED_MESSAGE)
+                in_grads = node.backward(node, *buffer)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+            else:
+                in_grads = node._call_backward(node, buffer)
             if check_anomaly:
                 anomaly.check_backward(node, in_grads)
         if node._hooks:
@@ -225,11 +232,12 @@ def _prepare_roots(tensors, grad_tensors, create_graph):
         if not t.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if t._data.size != 1:
+            data = t._data
+            if data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not t.dtype.is_floating_point:
+            if data.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
-            g = xp.ones(t._data.shape, t._data.dtype)
+            g = xp.array(1, dtype=data.dtype) if data.ndim == 0 else xp.ones(data.shape, data.dtype)
         else:
             g = g._data if isinstance(g, Tensor) else xp.asarray(g, dtype=t._data.dtype)
             if g.shape != t._data.shape:

@@ -103,6 +103,8 @@ class Function(Node):
     as static methods on Tensors, and call ``YourFunction.apply(*args)``.
     """
 
+    _array_backward = False  # backward sees Tensors: the engine goes through _call_backward
+
     def __init__(self, *args, **kwargs) -> None:
         self.saved = ()
         self._saved_versions = None
@@ -207,6 +209,7 @@ class ArrayFunction(Function):
     """
 
     non_differentiable_outputs = ()
+    _array_backward = True  # the engine calls ``backward`` directly on arrays
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"

@@ -7,6 +7,7 @@ from .._backend import xp
 from .. import _dtype
 from ..autograd.grad_mode import _state
 from ..tensor import Tensor, _make
+from ..autograd.function import ArrayFunction
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
@@ -17,11 +18,14 @@ def unbroadcast(grad, shape):
         return grad
     lead = grad.ndim - len(shape)
     if lead:
-        grad = grad.sum(axis=tuple(range(lead)))
+        grad = _add_reduce(grad, axis=tuple(range(lead)))
     axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+        grad = _add_reduce(grad, axis=axes, keepdims=True)
+    return grad if grad.shape == shape else grad.reshape(shape)
+
+
+_add_reduce = xp.add.reduce  # the ufunc directly: less Python overhead than ndarray.sum
 
 
 def tensor_method(*names):
@@ -139,17 +143,21 @@ def normalize_dims(dim, ndim: int):
 
 def inplace(self: Tensor, result: Tensor) -> Tensor:
     """Write an op's result into ``self`` and make ``self`` that op's output, as PyTorch's in-place ops do."""
+    base = self._base
+    through_view = False
     if _state[0]:
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if result.requires_grad and self._base is not None and self._base.requires_grad:
-            raise RuntimeError("numtorch does not support in-place operations on a view of a tensor that "
-                               "requires grad; use the out-of-place op or .clone() first")
+        if base is not None and (result.requires_grad or base.requires_grad):
+            if base.requires_grad and base.grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
+            through_view = True
     data = result._data
     if data.dtype != self._data.dtype:
         if _CATEGORY[data.dtype.kind] > _CATEGORY[self._data.dtype.kind]:
-            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(data.dtype).name.capitalize()} can't be "
-                               f"cast to the desired output type {_dtype.from_numpy_dtype(self._data.dtype).name.capitalize()}")
+            raise RuntimeError(f"result type {_LEGACY[data.dtype.name]} can't be cast to the desired output "
+                               f"type {_LEGACY[self._data.dtype.name]}")
         data = data.astype(self._data.dtype)
     if data.shape != self._data.shape:
         try:
@@ -163,6 +171,8 @@ def inplace(self: Tensor, result: Tensor) -> Tensor:
     if not self._data.flags.writeable:
         raise RuntimeError("unsupported operation: the tensor is a read-only (expanded or broadcast) view; "
                            "call .clone() before modifying it in place")
+    if through_view:
+        return _inplace_through_view(self, base, result, data)
     self._data[...] = data
     if result.requires_grad:
         self.requires_grad = True
@@ -170,6 +180,90 @@ def inplace(self: Tensor, result: Tensor) -> Tensor:
         self._output_nr = result._output_nr
     self._version[0] += 1
     return self
+
+
+_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _positions_in_base(view, base):
+    """Flat (C-order) index into ``base`` of every element of ``view`` (which shares base's memory),
+    found from byte offsets, so it works for any chain of views (slices, transposes, reshapes...)."""
+    b = base._data
+    start = b.__array_interface__["data"][0]
+    base_offsets = xp.zeros(b.shape, xp.int64)
+    for axis, stride in enumerate(b.strides):
+        shape = [1] * b.ndim
+        shape[axis] = b.shape[axis]
+        base_offsets = base_offsets + (xp.arange(b.shape[axis], dtype=xp.int64) * stride).reshape(shape)
+    v = view._data
+    v_offsets = xp.full(v.shape, v.__array_interface__["data"][0] - start, xp.int64)
+    for axis, stride in enumerate(v.strides):
+        shape = [1] * v.ndim
+        shape[axis] = v.shape[axis]
+        v_offsets = v_offsets + (xp.arange(v.shape[axis], dtype=xp.int64) * stride).reshape(shape)
+    flat = base_offsets.reshape(-1)
+    order = xp.argsort(flat, kind="stable")
+    return order[xp.searchsorted(flat[order], v_offsets)]
+
+
+class _PutRegion(ArrayFunction):
+    """base with the elements at flat ``pos`` replaced by ``value`` (the in-place op's result on a view)."""
+
+    @staticmethod
+    def forward(ctx, b, value, pos):
+        ctx.pos, ctx.vshape = pos, value.shape
+        out = b.copy()
+        out.reshape(-1)[pos.reshape(-1)] = value.reshape(-1)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        n = ctx.needs_input_grad
+        gb = gv = None
+        if n[0]:
+            gb = g.copy()
+            gb.reshape(-1)[ctx.pos.reshape(-1)] = 0
+        if n[1]:
+            gv = g.reshape(-1)[ctx.pos.reshape(-1)].reshape(ctx.vshape)
+        return gb, gv, None
+
+
+class _TakeRegion(ArrayFunction):
+    """The view's elements read back out of the (rebased) base: gradient scatters into base's shape."""
+
+    @staticmethod
+    def forward(ctx, b, pos):
+        ctx.pos, ctx.shape = pos, b.shape
+        return b.reshape(-1)[pos.reshape(-1)].reshape(pos.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = xp.zeros(ctx.shape, g.dtype)
+        grad.reshape(-1)[ctx.pos.reshape(-1)] = g.reshape(-1)
+        return grad, None
+
+
+def _inplace_through_view(view: Tensor, base: Tensor, result: Tensor, data) -> Tensor:
+    """In-place op on a view of a tensor in the graph: rebase the base (as PyTorch does), so that
+    gradients flow through both the base and the view correctly."""
+    pos = _positions_in_base(view, base)
+    value = result if data is result._data else _make(data)
+    if result.requires_grad and value is not result:
+        value = result.to_dtype_np(data.dtype) if result._data.dtype != data.dtype else result
+        if value._data.shape != data.shape:
+            value = value.expand(data.shape)
+    new_base = _PutRegion.apply(base, value, pos)
+    base._data[...] = new_base._data  # the view's memory is base's memory: this updates both
+    base.requires_grad = True
+    base.grad_fn = new_base.grad_fn
+    base._output_nr = 0
+    base._version[0] += 1  # shared with the view
+    regenerated = _TakeRegion.apply(base, pos)
+    view.requires_grad = True
+    view.grad_fn = regenerated.grad_fn
+    view._output_nr = 0
+    return view
 
 
 def _detach_saved(node, tensor: Tensor) -> None:

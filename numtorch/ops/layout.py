@@ -293,7 +293,7 @@ class Unbind(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis, ctx.shape, ctx.dtype = axis, x.shape, x.dtype
-        return tuple(xp.take(x, i, axis=axis) if axis else x[i] for i in builtins.range(x.shape[axis]))
+        return tuple(xp.take(x, i, axis=axis) if axis else x[i, ...] for i in builtins.range(x.shape[axis]))
 
     @staticmethod
     def backward(ctx, *gs):
@@ -414,18 +414,26 @@ class _Triangle(ArrayFunction):
         return (xp.triu(g, ctx.k) if ctx.upper else xp.tril(g, ctx.k)), None, None
 
 
+class Tril(_Triangle):
+    """grad_fn TrilBackward0."""
+
+
+class Triu(_Triangle):
+    """grad_fn TriuBackward0."""
+
+
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """Zero everything above the ``diagonal`` of the last two dims."""
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return _Triangle.apply(input, diagonal, False)
+    return Tril.apply(input, diagonal, False)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """Zero everything below the ``diagonal`` of the last two dims."""
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return _Triangle.apply(input, diagonal, True)
+    return Triu.apply(input, diagonal, True)
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:

@@ -107,6 +107,14 @@ class TakeAlong(ArrayFunction):
         return grad, None, None
 
 
+class Sort(TakeAlong):
+    """sort's values (grad_fn SortBackward0, as in PyTorch)."""
+
+
+class Topk(TakeAlong):
+    """topk's values (grad_fn TopkBackward0)."""
+
+
 def _sort_indices(x, axis, descending, stable=True):
     if x.ndim == 0:
         return xp.zeros((), xp.int64)
@@ -127,7 +135,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     """(values, indices) sorted along ``dim``; ties keep their order (stable)."""
     axis = _dim(input, dim)
     idx = _sort_indices(input._data, axis, descending).astype(xp.int64, copy=False)
-    return values_indices(*TakeAlong.apply(input, idx, axis), "sort")
+    return values_indices(*Sort.apply(input, idx, axis), "sort")
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -146,13 +154,14 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError(f"selected index k out of range")
     x = input._data
     if x.ndim == 0:
-        return values_indices(*TakeAlong.apply(input, xp.zeros((), xp.int64), 0), "topk")
+        return values_indices(*Topk.apply(input, xp.zeros((), xp.int64), 0), "topk")
     idx = xp.take(_sort_indices(x, axis, largest), xp.arange(k), axis=axis).astype(xp.int64)
-    return values_indices(*TakeAlong.apply(input, idx, axis), "topk")
+    return values_indices(*Topk.apply(input, idx, axis), "topk")
 
 
-def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, **kwargs):
     """(values, indices) of the k-th smallest element along ``dim`` (1-based k)."""
+    keepdim = kwargs.pop("keepdims", keepdim)
     axis = _dim(input, dim)
     n = input._data.shape[axis] if input._data.ndim else 1
     if not 1 <= k <= n:

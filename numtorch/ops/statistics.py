@@ -275,12 +275,14 @@ def median(input: Tensor, dim=None, keepdim: bool = False, **kwargs):
     return values_indices(v, i, "median")
 
 
-def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, **kwargs) -> Tensor:
+    keepdim = _keepdim(kwargs, keepdim)
     from .compare import where
     return where(input.isnan(), 0, input).sum(dim, keepdim=keepdim, dtype=dtype)
 
 
-def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, **kwargs) -> Tensor:
+    keepdim = _keepdim(kwargs, keepdim)
     count = (~input.isnan()).sum(dim, keepdim=keepdim)
     return nansum(input, dim, keepdim, dtype=dtype) / count
 

@@ -77,9 +77,9 @@ class Adam(Optimizer):
                         grad = decayed
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
-                _lerp_(exp_avg, grad, 1 - beta1)
+                sq = _lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
-                sq = grad * (1 - beta2)
+                xp.multiply(grad, 1 - beta2, out=sq)
                 sq *= grad
                 exp_avg_sq += sq
 
@@ -101,8 +101,11 @@ class Adam(Optimizer):
         return loss
 
 
-def _lerp_(start, end, weight: float) -> None:
-    """``start.lerp_(end, weight)`` with PyTorch's two-sided formula (exact at weight 0 and 1)."""
+def _lerp_(start, end, weight: float):
+    """``start.lerp_(end, weight)`` with PyTorch's two-sided formula (exact at weight 0 and 1).
+
+    Returns the temporary it used (an array of ``end``'s shape the caller may reuse as scratch).
+    """
     diff = end - start
     if abs(weight) < 0.5:
         diff *= weight
@@ -110,6 +113,7 @@ def _lerp_(start, end, weight: float) -> None:
     else:
         diff *= 1 - weight
         xp.subtract(end, diff, out=start)
+    return diff
 
 
 def _addcdiv_(param, t1, t2, value: float, scratch=None) -> None:

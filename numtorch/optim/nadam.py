@@ -78,9 +78,9 @@ class NAdam(Optimizer):
                 mu_product = float(mu_product_t)
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
-                _lerp_(exp_avg, grad, 1 - beta1)
+                sq = _lerp_(exp_avg, grad, 1 - beta1)
                 exp_avg_sq *= beta2
-                sq = grad * (1 - beta2)
+                xp.multiply(grad, 1 - beta2, out=sq)
                 sq *= grad
                 exp_avg_sq += sq
                 denom = xp.divide(exp_avg_sq, bias_correction2, out=sq)

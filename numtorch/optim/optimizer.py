@@ -217,9 +217,10 @@ class Optimizer:
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
         self._patch_step_function()
+        group_defaults = dict(self.defaults)  # options newer than a checkpoint get their defaults
         self.defaults.setdefault("differentiable", False)
         for group in self.param_groups:
-            for key, default in self.defaults.items():
+            for key, default in group_defaults.items():
                 if default is not required:
                     group.setdefault(key, default)
         self._upgrade_state()
@@ -300,7 +301,10 @@ class Optimizer:
                         g.detach_()
                     else:
                         g.requires_grad = False
-                    g._data.fill(0)
+                    if g._data.flags.writeable:
+                        g._data.fill(0)
+                    else:  # e.g. a broadcast view: give the gradient its own zeroed storage
+                        g._data = xp.zeros_like(g._data)
                     g._version[0] += 1
 
     # ------------------------------------------------------------------ groups

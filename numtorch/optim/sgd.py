@@ -1,7 +1,6 @@
 """SGD: stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
-from .._backend import xp
 from ..tensor import _make
 from .optimizer import Optimizer, _check_lr, _check_unsupported, _run_closure, _value
 

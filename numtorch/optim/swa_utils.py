@@ -12,7 +12,6 @@ import warnings
 from copy import deepcopy
 from typing import Any, Callable, Iterable
 
-from .._backend import xp
 from ..autograd.grad_mode import no_grad
 from ..creation import tensor
 from ..nn.modules.module import Module
@@ -130,9 +129,12 @@ class AveragedModel(Module):
             else:  # PyTorch's CPU path: avg + (current - avg) / (n + 1), one tensor at a time
                 for p_avg, p_model in zip(self_params, model_params):
                     diff = p_model._data - p_avg._data
-                    diff = xp.true_divide(diff, n + 1).astype(diff.dtype, copy=False) \
-                        if diff.dtype.kind == "f" else diff / (n + 1)
-                    _write(p_avg, p_avg._data + diff)
+                    if diff.dtype.kind == "f":
+                        diff /= n + 1
+                        p_avg._data += diff
+                        p_avg._version[0] += 1
+                    else:  # integer buffers: true division, truncated back by the copy
+                        _write(p_avg, p_avg._data + diff / (n + 1))
         if not self.use_buffers:
             for b_swa, b_model in zip(self.module.buffers(), model.buffers()):
                 _write(b_swa.detach(), b_model.detach())

@@ -6,7 +6,6 @@ import types
 import numpy as np
 import pytest
 
-import numtorch
 
 from helpers_app import TINY, assert_png, cli, read_csv, read_json  # noqa: F401  (cli is a fixture)
 

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import numtorch
 from numtorch.app.reports import Report
@@ -96,7 +95,8 @@ def test_sigint_saves_a_checkpoint_and_resume_matches(cli, data_dir, tmp_path):
             "--limit-test", "32", "--batch-size", "16", "--threads", "1", "--no-progress", "--data", str(data_dir)]
     run = tmp_path / "sig"
     proc = subprocess.Popen([sys.executable, "-m", "numtorch", "train", *args, "--epochs", "500", "--out", str(run)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         deadline = time.time() + 60
         while time.time() < deadline:  # wait until training is under way (first epoch reported)

@@ -159,3 +159,25 @@ def affine_forward(x, w, b):
 def affine_backward(dout, cache):
     x, w, b = cache
     return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(0)
+
+
+class SoftmaxLoss:
+    """A loss layer: forward(scores, y) -> scalar mean cross-entropy; backward() -> dscores."""
+
+    def forward(self, scores, y):
+        shifted = scores - scores.max(1, keepdims=True)
+        self.p = np.exp(shifted) / np.exp(shifted).sum(1, keepdims=True)
+        self.y = y
+        return -np.log(self.p[np.arange(len(y)), y]).mean()
+
+    def backward(self):
+        d = self.p.copy()
+        d[np.arange(len(self.y)), self.y] -= 1
+        return d / len(self.y)
+
+
+class Float32Affine(Affine):
+    """Mistake for the float64 check: casts its output to float32."""
+
+    def forward(self, x):
+        return super().forward(x).astype(np.float32)

@@ -297,3 +297,32 @@ def test_module_list_dict_parameter_containers():
 def test_forward_not_implemented_message():
     with pytest.raises(NotImplementedError, match='Module \\[Module\\] is missing the required "forward" function'):
         numtorch.nn.Module()(1)
+
+
+def _hooked_run(lib, modify):
+    lib.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+    rec = []
+    h1 = net[2].register_full_backward_pre_hook(
+        lambda m, go: (go[0] * 2,) if modify else rec.append(("pre", tuple(go[0].shape))))
+    h2 = net[0].register_full_backward_hook(
+        lambda m, gi, go: (gi[0] * 0.5,) if modify else rec.append(("full", tuple(gi[0].shape), len(go))))
+    return net, rec, (h1, h2)
+
+
+@pytest.mark.parametrize("modify", [False, True])
+def test_full_backward_hooks_match_torch(modify):
+    nn_, rn, hn = _hooked_run(numtorch, modify)
+    tn_, rt, ht = _hooked_run(torch, modify)
+    copy_weights(nn_, tn_)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    xn, xt = numtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    nn_(xn).sum().backward()
+    tn_(xt).sum().backward()
+    assert rn == rt
+    close(xn.grad, xt.grad)
+    for (name, a), (_, b) in zip(nn_.named_parameters(), tn_.named_parameters()):
+        close(a.grad, b.grad, msg=name)
+    for h in hn:
+        h.remove()
+    assert not nn_[0]._backward_hooks and not nn_[2]._backward_pre_hooks

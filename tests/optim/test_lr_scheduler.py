@@ -277,3 +277,34 @@ def test_cyclic_momentum_needs_momentum_optimizer():
     opt = numtorch.optim.Adagrad([p], lr=0.1)
     with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
         numtorch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1)
+
+
+def test_user_defined_scheduler_subclass():
+    """A user's LRScheduler subclass (warm-up then inverse square root) behaves as under PyTorch."""
+    seqs = []
+    for lib in (numtorch, torch):
+        class WarmupInvSqrt(lib.optim.lr_scheduler.LRScheduler):
+            def __init__(self, optimizer, warmup, last_epoch=-1):
+                self.warmup = warmup
+                super().__init__(optimizer, last_epoch)
+
+            def get_lr(self):
+                e = max(self.last_epoch, 1)
+                scale = min(e / self.warmup, (self.warmup / e) ** 0.5)
+                return [base_lr * scale for base_lr in self.base_lrs]
+
+        opt = _opt(lib)
+        seqs.append(_record(opt, WarmupInvSqrt(opt, warmup=10), 50))
+    assert seqs[0] == seqs[1]
+
+
+def test_resume_with_last_epoch_argument():
+    """Re-creating a scheduler with last_epoch=k continues the closed-form schedules where they were."""
+    seqs = []
+    for lib in (numtorch, torch):
+        opt = _opt(lib)
+        sched = lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=30)
+        _record(opt, sched, 12)
+        sched = lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=30, last_epoch=sched.last_epoch)
+        seqs.append(_record(opt, sched, 20))
+    assert seqs[0] == seqs[1]

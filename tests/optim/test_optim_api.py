@@ -11,7 +11,8 @@ import torch
 import numtorch
 from optim_helpers import INIT, nt_params, th_params
 
-ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"]
+ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop",
+       "Adafactor"]
 
 
 def _both(make):
@@ -52,7 +53,8 @@ BAD_HYPER = [
     ("Adadelta", dict(rho=1.5)), ("Adadelta", dict(lr=-1)), ("Adamax", dict(betas=(0.9, 1.0))),
     ("NAdam", dict(momentum_decay=-1)), ("NAdam", dict(betas=(-0.1, 0.9))), ("RAdam", dict(eps=-1)),
     ("ASGD", dict(weight_decay=-1)), ("Rprop", dict(etas=(1.2, 0.5))), ("Rprop", dict(lr=-1)),
-    ("LBFGS", dict(lr=-1)),
+    ("LBFGS", dict(lr=-1)), ("Adafactor", dict(lr=-1)), ("Adafactor", dict(beta2_decay=0.5)),
+    ("Adafactor", dict(eps=(-1, 1e-3))), ("Adafactor", dict(d=0.5)), ("Adafactor", dict(weight_decay=-1)),
 ]
 
 

@@ -44,6 +44,8 @@ CONFIGS = [
     ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10, weight_decay=0.01, maximize=True)),  # averaging starts
     ("Rprop", dict()),
     ("Rprop", dict(lr=0.001, etas=(0.3, 1.5), step_sizes=(1e-4, 0.1), maximize=True)),
+    ("Adafactor", dict(lr=0.01)),
+    ("Adafactor", dict(lr=0.01, beta2_decay=-0.5, eps=(1e-6, 1e-3), d=1.5, weight_decay=0.01, maximize=True)),
 ]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for name, kw in CONFIGS]
 
@@ -81,7 +83,7 @@ def test_mlp_trajectory_shared_gradients(name, kwargs):
                          rtol=1e-4, atol=1e-5)
 
 
-OWN = [CONFIGS[i] for i in (1, 2, 5, 9, 11, 13, 15, 17, 20, 23, 25, 27)]
+OWN = [CONFIGS[i] for i in (1, 2, 5, 9, 11, 13, 15, 17, 20, 23, 25, 27, 29)]
 
 
 @pytest.mark.parametrize("name,kwargs", OWN, ids=[IDS[CONFIGS.index(c)] for c in OWN])
@@ -166,3 +168,44 @@ def test_float64_parameters():
         opt_b.step()
     assert a.dtype == numtorch.float64 and opt_a.state[a]["exp_avg"].dtype == numtorch.float64
     np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-13)
+
+
+# ----------------------------------------------------------------------------- property tests
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_floats = st.floats
+
+
+@settings(max_examples=25, deadline=None)
+@given(lr=_floats(1e-4, 1.0), momentum=_floats(0.0, 0.99), dampening=_floats(0.0, 0.9), nesterov=st.booleans(),
+       weight_decay=_floats(0.0, 0.1), maximize=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_sgd_random_hyperparameters(lr, momentum, dampening, nesterov, weight_decay, maximize, seed):
+    if nesterov:
+        momentum, dampening = max(momentum, 0.1), 0.0
+    _random_stream("SGD", dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                               weight_decay=weight_decay, maximize=maximize), seed)
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.sampled_from(["Adam", "AdamW", "NAdam", "RAdam", "Adamax"]), lr=_floats(1e-4, 0.1),
+       beta1=_floats(0.0, 0.99), beta2=_floats(0.5, 0.9999), eps=_floats(1e-10, 1e-3),
+       weight_decay=_floats(0.0, 0.1), seed=st.integers(0, 2 ** 16))
+def test_adam_family_random_hyperparameters(name, lr, beta1, beta2, eps, weight_decay, seed):
+    _random_stream(name, dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay), seed)
+
+
+def _random_stream(name, kwargs, seed, steps=15):
+    rng = np.random.default_rng(seed)
+    shapes = [(3, 4), (4,)]
+    init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    a = [numtorch.nn.Parameter(numtorch.tensor(x.copy())) for x in init]
+    b = [torch.nn.Parameter(torch.tensor(x.copy())) for x in init]
+    opt_a, opt_b = getattr(numtorch.optim, name)(a, **kwargs), getattr(torch.optim, name)(b, **kwargs)
+    for _ in range(steps):
+        for pa, pb in zip(a, b):
+            g = rng.standard_normal(pa.shape).astype(np.float32)
+            pa.grad, pb.grad = numtorch.tensor(g), torch.tensor(g)
+        opt_a.step()
+        opt_b.step()
+    for xa, xb in zip(arrays(a), arrays(b)):
+        np.testing.assert_allclose(xa, xb, rtol=1e-5, atol=1e-5)

@@ -9,3 +9,7 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+
+from ..._missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr(__name__)  # unknown torch.nn names raise "numtorch does not support ... yet"

@@ -81,8 +81,8 @@ def _check(input: Tensor, weight: Tensor, bias, groups: int, n: int, name: str, 
                            f"{expected} channels, but got {batched[1]} channels instead")
     xd, wd = input._data.dtype, weight._data.dtype
     if xd != wd:
-        raise RuntimeError(f"expected scalar type {_SCALAR.get(wd.name, wd.name)} but found "
-                           f"{_SCALAR.get(xd.name, xd.name)}")
+        raise RuntimeError(f"expected scalar type {_SCALAR.get(xd.name, xd.name)} but found "
+                           f"{_SCALAR.get(wd.name, wd.name)}")
     if bias is not None:
         out_ch = wshape[1] * groups if transposed else wshape[0]
         if tuple(bias.shape) != (out_ch,):

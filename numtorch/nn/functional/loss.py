@@ -127,9 +127,9 @@ class CrossEntropy(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, target, w, ignore_index, reduction, eps, probs):
+    def forward(ctx, x, target, w, ignore_index, reduction, eps, probs, rowmax):
         m_rows, n_cls = x.shape
-        z = x - x.max(axis=1, keepdims=True)
+        z = x - rowmax  # rowmax = x.max(axis=1, keepdims=True), computed by the caller
         e = xp.exp(z)
         s = e.sum(axis=1, keepdims=True)
         lse = xp.log(s)  # (M, 1)
@@ -191,9 +191,9 @@ class CrossEntropy(ArrayFunction):
             if ctx.needs_input_grad[1]:  # d/dy of -sum_c w_c ((1-eps) y_c + eps/C) log p_c
                 logp = z - xp.log(s)
                 dt = (-(1.0 - eps) * (logp * w if w is not None else logp) * scale).astype(e.dtype, copy=False)
-            return dx, dt, None, None, None, None, None
+            return dx, dt, None, None, None, None, None, None
         if not ctx.needs_input_grad[0]:
-            return None, None, None, None, None, None, None
+            return None, None, None, None, None, None, None, None
         p = e / s
         m_rows = e.shape[0]
         rows = xp.arange(m_rows)
@@ -216,7 +216,7 @@ class CrossEntropy(ArrayFunction):
         else:
             d = p * wt[:, None]
             d[rows, t] -= wt
-        return (d * scale).astype(e.dtype, copy=False), None, None, None, None, None, None
+        return (d * scale).astype(e.dtype, copy=False), None, None, None, None, None, None, None
 
 
 def _check_class_target(input: Tensor, target: Tensor, name: str):
@@ -291,17 +291,20 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         _check_class_target(input, target, "cross_entropy")
         t = target._data.reshape(-1)
         ignore = ignore_index if _check_bounds(t, n_cls, ignore_index) else None
-    x2 = _flatten_classes(x)
-    if _checks["enabled"] and x2.size and "ce" not in _checks["warned"]:
-        _check_probabilities(x2, _stacklevel + 1)
+    if x.ndim == 2:
+        x_in = input
+    elif x.ndim == 1:
+        x_in = input.reshape(1, -1)
+    else:
+        x_in = _ClassesLast.apply(input)  # (N*d1*..., C)
+    x2 = x_in._data
     if x2.shape[0] == 0:
         empty = input.sum() * 0 if reduction == "sum" else input.sum() * float("nan")
         return empty if reduction != "none" else input.sum(1) if x.ndim >= 2 else input.sum()
-    if x.ndim == 2 or x.ndim == 1:
-        x_in = input if x.ndim == 2 else input.reshape(1, -1)
-        out = CrossEntropy.apply(x_in, t, w, ignore, reduction, float(label_smoothing), probs)
-    else:
-        out = CrossEntropy.apply(_ClassesLast.apply(input), t, w, ignore, reduction, float(label_smoothing), probs)
+    rowmax = x2.max(axis=1, keepdims=True)
+    if _checks["enabled"] and "ce" not in _checks["warned"]:
+        _check_probabilities(x2, rowmax, _stacklevel)
+    out = CrossEntropy.apply(x_in, t, w, ignore, reduction, float(label_smoothing), probs, rowmax)
     if reduction == "none":
         out_shape = (x.shape[0],) + tuple(x.shape[2:]) if x.ndim >= 2 else ()
         if out._data.shape != out_shape:
@@ -309,9 +312,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     return out
 
 
-def _check_probabilities(x2, stacklevel: int) -> None:
+def _check_probabilities(x2, rowmax, stacklevel: int) -> None:
     """Warn when every row of logits is in [0, 1] and sums to 1 (softmax outputs passed as logits)."""
-    if x2.shape[1] < 2 or x2.max() > 1.0 or x2.min() < 0.0:
+    if x2.shape[1] < 2 or rowmax.max() > 1.0 or x2.min() < 0.0:
         return
     if xp.allclose(x2.sum(axis=1), 1.0, atol=1e-3):
         _warn_once("ce", _CE_PROB_MESSAGE, stacklevel + 1)
@@ -380,7 +383,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     t = target._data.reshape(-1)
     _check_bounds(t, n_cls, ignore_index)
     if _checks["enabled"] and "nll" not in _checks["warned"] and x.size and x.max() > 0:
-        _warn_once("nll", _NLL_POS_MESSAGE, _stacklevel + 1)
+        _warn_once("nll", _NLL_POS_MESSAGE, _stacklevel)
     w = weight._data.astype(x.dtype, copy=False) if weight is not None else None
     x_in = input if x.ndim == 2 else input.reshape(1, -1) if x.ndim == 1 else _ClassesLast.apply(input)
     out = NLL.apply(x_in, t, w, ignore_index, reduction)

@@ -196,6 +196,11 @@ def _running_max_adjoint(g, arg, axis: int, k: int, d: int, s: int, size: int):
     disjoint = d * (k - 1) < s or k == 1      # offsets never hit the same position twice
     covers = disjoint and s == k * d and d == 1 and size == count * s
     dx = xp.empty(shape, dtype=g.dtype) if covers else xp.zeros(shape, dtype=g.dtype)
+    if k == 2 and disjoint:                   # two offsets: g*arg goes to offset 1, the rest to offset 0
+        v1 = dx[_axis_slice(axis, d, s, count)]
+        xp.multiply(g, arg, out=v1)
+        xp.subtract(g, v1, out=dx[_axis_slice(axis, 0, s, count)])
+        return dx
     for j in range(k):
         view = dx[_axis_slice(axis, j * d, s, count)]
         if k == 1:
@@ -494,7 +499,7 @@ def _max_unpool(input, indices, n, kernel_size, stride, padding, output_size, na
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = int(idx.max()) if idx.max() >= plane else int(idx.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{'x'.join(map(str, out_sp))}")
+                           f"{'x'.join(map(str, out_sp))})")
     out_shape = shape[:2] + out_sp
     res = MaxUnpool.apply(input, indices, out_shape)
     return res if batched else res.reshape(out_shape[1:])

@@ -15,6 +15,8 @@ from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator, Mapping
 
 from ..._backend import xp
+from ...autograd.function import ArrayFunction
+from ...autograd.grad_mode import _state as _grad_state
 from ...tensor import Tensor
 from ..parameter import Parameter
 
@@ -127,6 +129,7 @@ class Module:
         d["_forward_pre_hooks"] = _HookDict()
         d["_forward_pre_hooks_with_kwargs"] = {}
         d["_backward_hooks"] = _HookDict()
+        d["_backward_pre_hooks"] = _HookDict()
         d["_state_dict_hooks"] = _HookDict()
         d["_state_dict_pre_hooks"] = _HookDict()
         d["_load_state_dict_pre_hooks"] = _HookDict()
@@ -139,11 +142,13 @@ class Module:
 
     # ----------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
+        backward_hooks = (self._backward_hooks or self._backward_pre_hooks) and _grad_state[0]
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -156,6 +161,9 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        if backward_hooks:
+            state = {"grad_output": None, "inputs_hooked": False}
+            args = self._hook_inputs(args, state)
         try:
             result = self.forward(*args, **kwargs)
         except Exception:
@@ -176,7 +184,86 @@ class Module:
                 res = hook(self, args, result)
             if res is not None:
                 result = res
+        if backward_hooks:
+            result = self._hook_outputs(result, args, state)
         return result
+
+    # ---------------------------------------------------------------- backward hooks
+    def _hook_inputs(self, args, state):
+        """Route the inputs that require grad through an identity op whose backward calls the full hooks."""
+        idx = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        if not idx or not self._backward_hooks:
+            return args
+        n_tensors = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        state["inputs_hooked"] = True
+
+        def on_grad_input(grads):
+            grad_input = [None] * len(n_tensors)
+            for k, g in zip(idx, grads):
+                grad_input[n_tensors.index(k)] = None if g is None else _make_tensor(g)
+            grad_input = tuple(grad_input)
+            for hook in list(self._backward_hooks.values()):
+                res = hook(self, grad_input, state["grad_output"])
+                if res is not None:
+                    grad_input = tuple(res)
+            return tuple(None if grad_input[n_tensors.index(k)] is None else grad_input[n_tensors.index(k)]._data
+                         for k in idx)
+
+        outs = _BackwardHookIdentity.apply(on_grad_input, *[args[i] for i in idx])
+        args = list(args)
+        for k, o in zip(idx, outs):
+            args[k] = o
+        return tuple(args)
+
+    def _hook_outputs(self, result, args, state):
+        """Route the outputs through an identity op whose backward records grad_output and runs the pre-hooks."""
+        single = isinstance(result, Tensor)
+        outs = (result,) if single else result
+        if not isinstance(outs, tuple):
+            return result
+        idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
+        if not idx:
+            return result
+        n_in = sum(isinstance(a, Tensor) for a in args)
+
+        def on_grad_output(grads):
+            grad_output = tuple(None if g is None else _make_tensor(g) for g in grads)
+            for hook in list(self._backward_pre_hooks.values()):
+                res = hook(self, grad_output)
+                if res is not None:
+                    grad_output = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+            state["grad_output"] = grad_output
+            if not state["inputs_hooked"]:  # no input needs a gradient: the full hooks see grad_input of Nones
+                for hook in list(self._backward_hooks.values()):
+                    hook(self, (None,) * n_in, grad_output)
+            return tuple(None if g is None else g._data for g in grad_output)
+
+        wrapped = _BackwardHookIdentity.apply(on_grad_output, *[outs[i] for i in idx])
+        outs = list(outs)
+        for k, o in zip(idx, wrapped):
+            outs[k] = o
+        return outs[0] if single else tuple(outs)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output) -> None or new grad_input`` runs when the gradients w.r.t.
+        the module's tensor inputs are computed (tuples of Tensors, None where no gradient)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output) -> None or new grad_output`` runs when the output gradients are known."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook) -> RemovableHandle:
+        """Deprecated in PyTorch; numtorch runs it as a full backward hook."""
+        return self.register_full_backward_hook(hook)
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False) -> RemovableHandle:
         """``hook(module, args) -> None or new args`` runs before ``forward`` (``hook(module, args, kwargs)`` with kwargs)."""
@@ -285,7 +372,8 @@ class Module:
         self.__dict__.update(state)
         for name in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs"):
             self.__dict__.setdefault(name, {})
-        for name in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_state_dict_hooks",
+        for name in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks",
+                     "_state_dict_hooks",
                      "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, _HookDict())
         self.__dict__.setdefault("_non_persistent_buffers_set", set())
@@ -701,6 +789,24 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+class _BackwardHookIdentity(ArrayFunction):
+    """Identity on any number of arrays whose backward passes the gradients through ``fn`` (module hooks)."""
+
+    @staticmethod
+    def forward(ctx, fn, *xs):
+        ctx.fn = fn
+        return tuple(x.view() for x in xs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + tuple(ctx.fn(grads))
+
+
+def _make_tensor(a) -> Tensor:
+    from ...tensor import _make
+    return _make(a)
 
 
 def _typename(v) -> str:
