@@ -40,9 +40,11 @@ class WorkerError(RuntimeError):
 class Worker:
     """A running ``benchmarks.worker`` process for one framework and workload."""
 
-    def __init__(self, framework: str, workload: Workload, threads: int, quick: bool) -> None:
+    def __init__(self, framework: str, workload: Workload, threads: int, quick: bool,
+                 extra_env: Optional[Dict[str, str]] = None) -> None:
         self.framework = framework
         env = dict(os.environ)
+        env.update(extra_env or {})
         for var in ("NUMTORCH_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -84,7 +86,8 @@ def _summary(times: List[float]) -> dict:
 
 
 def bench_workload(w: Workload, frameworks: List[str], threads: int, quick: bool, repeats: int,
-                   gap: float, clock: str = "wall", log=print) -> dict:
+                   gap: float, clock: str = "wall", numtorch_env: Optional[Dict[str, str]] = None,
+                   log=print) -> dict:
     """Run one workload on every framework with interleaved repetitions; returns its JSON record."""
     entry = {"name": w.name, "title": w.title, "unit": w.unit, "units": w.quick_units if quick else w.units,
              "target_ratio": w.target, "flops_per_item": w.flops_per_item, "notes": w.notes, "results": {}}
@@ -93,7 +96,7 @@ def bench_workload(w: Workload, frameworks: List[str], threads: int, quick: bool
     try:
         for fw in frameworks:
             try:
-                workers[fw] = Worker(fw, w, threads, quick)
+                workers[fw] = Worker(fw, w, threads, quick, numtorch_env if fw == "numtorch" else None)
             except WorkerError as e:
                 res[fw] = {"error": str(e)}
                 log(f"  {fw}: FAILED\n    {e}")
@@ -208,7 +211,7 @@ def _meta(args, frameworks: List[str]) -> dict:
         commit = None
     from .data import mnist_dir
     return {"started_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "threads": args.threads, "clock": args.clock, "quick": args.quick, "repeats": args.repeats, "frameworks": frameworks,
+            "threads": args.threads, "clock": args.clock, "quick": args.quick, "numtorch_env": args.numtorch_env, "repeats": args.repeats, "frameworks": frameworks,
             "python": platform.python_version(), "numpy": numpy.__version__, "platform": platform.platform(),
             "cpu": cpu, "cpu_count": os.cpu_count(), "load_avg_start": list(os.getloadavg()),
             "commit": commit, "data": str(mnist_dir() or "random data (MNIST not found)"),
@@ -227,6 +230,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                    help="what is timed: wall time (default) or the worker's CPU time, which on a busy shared "
                         "machine leaves out the time other processes held the core (meaningful with --threads 1)")
+    p.add_argument("--numtorch-env", nargs="*", default=[], metavar="VAR=VALUE",
+                   help="extra environment for the numtorch workers only (A/B tests of runtime settings)")
     p.add_argument("--gap", type=float, default=None, help="pause between repetitions, s (default 0.2; 0 quick)")
     p.add_argument("--json", default=str(RESULTS / "latest.json"), help="where to write the JSON results")
     p.add_argument("--png", default=str(ROOT / "docs" / "benchmarks.png"), help="bar chart ('' to skip)")
@@ -242,6 +247,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         frameworks.remove("torch")
     selected = [w for w in all_w if not args.only or w.name in args.only]
     gap = args.gap if args.gap is not None else (0.0 if args.quick else 0.2)
+    try:
+        nt_env = dict(kv.split("=", 1) for kv in args.numtorch_env)
+    except ValueError:
+        p.error("--numtorch-env takes VAR=VALUE pairs")
     meta = _meta(args, frameworks)
     if args.clock == "cpu" and args.threads != 1:
         print("warning: --clock cpu with more than one thread also counts threads spinning while they wait")
@@ -254,7 +263,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for w in selected:
         repeats = args.repeats or (1 if args.quick else w.repeats)
         print(f"- {w.name}: {w.title} ({repeats} repeats)", flush=True)
-        e = bench_workload(w, frameworks, args.threads, args.quick, repeats, gap, args.clock)
+        e = bench_workload(w, frameworks, args.threads, args.quick, repeats, gap, args.clock, nt_env)
         for fw, s in e["results"].items():
             if "median_s" in s:
                 print(f"  {fw:8s} median {s['median_s']:.3f} s  min {s['min_s']:.3f}  max {s['max_s']:.3f}"

@@ -93,7 +93,9 @@ def build_parser() -> _Parser:
                 "PyTorch scripts on numtorch; check hand-written layers.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     t = sub.add_parser("train", help="train a model and write a run folder with its report",
-                       description="Train a model; the defaults train the CNN on MNIST (>= 98.5%% test accuracy).")
+                       description="Train a model; the defaults train the CNN on MNIST (>= 98.5% test accuracy).",
+                       epilog="examples: numtorch train | numtorch train --model mlp --hidden 256-128 --optimizer sgd "
+                              "--lr 0.1 --epochs 10 | numtorch train --resume runs/cnn-mnist-20250101-120000")
     _add_train_options(t)
     t.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR")
     t.add_argument("--stop-after-batches", type=int, help=argparse.SUPPRESS)  # simulated Ctrl-C (tests)

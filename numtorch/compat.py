@@ -45,10 +45,13 @@ def real_name(fullname: str) -> str | None:
     return ALIASES[top] + fullname[len(top):]
 
 
+_installed: list = []  # modules given a __getattr__ by this runner (removed when the run ends)
+
+
 def _install_getattr(module) -> None:
     """Give a numtorch module PyTorch-style errors for missing names (if it has no __getattr__)."""
     d = getattr(module, "__dict__", None)
-    if d is None or "__getattr__" in d or not getattr(module, "__name__", "").startswith("numtorch"):
+    if not isinstance(d, dict) or "__getattr__" in d or not getattr(module, "__name__", "").startswith("numtorch"):
         return
     name = module.__name__
 
@@ -56,7 +59,9 @@ def _install_getattr(module) -> None:
         value = missing_attribute(name, attr)
         _install_getattr(value)
         return value
+    __getattr__._numtorch_compat = True
     d["__getattr__"] = __getattr__
+    _installed.append(module)
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -91,8 +96,8 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
         if found is None:
             raise MissingModuleError(f"numtorch does not support {fullname} yet (no module {real})",
                                      name=fullname)
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(real), is_package=found.submodule_search_locations
-                                              is not None)
+        is_package = found.submodule_search_locations is not None
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(real), is_package=is_package)
 
 
 def _tensor_getattr(self, name: str):
@@ -123,6 +128,10 @@ def torch_aliases() -> Iterator[None]:
     try:
         yield
     finally:
+        while _installed:
+            d = _installed.pop().__dict__
+            if getattr(d.get("__getattr__"), "_numtorch_compat", False):
+                del d["__getattr__"]
         if patched_tensor:
             del Tensor.__getattr__
         if finder in sys.meta_path:

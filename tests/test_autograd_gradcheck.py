@@ -4,7 +4,7 @@ import pytest
 
 import numtorch
 from numtorch.autograd import GradcheckError, gradcheck
-from test_ops_vs_torch import BINARY, INDEX_CASES, OPERATORS, SHAPE_CASES, UNARY, pos, rnd
+from test_ops_vs_torch import BINARY, EXTRA_CASES, INDEX_CASES, OPERATORS, SHAPE_CASES, UNARY, pos, rnd
 
 NO_GRAD = {"sign", "floor", "ceil", "round", "trunc", "fmod", "//"}
 
@@ -38,6 +38,11 @@ def test_shape_ops(name):
 @pytest.mark.parametrize("name", sorted(INDEX_CASES))
 def test_indexing_ops(name):
     assert gradcheck(lambda x: INDEX_CASES[name](numtorch, x), (t64(rnd(2, 3, 4)),))
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_CASES))
+def test_extra_ops(name):
+    assert gradcheck(lambda x: EXTRA_CASES[name](numtorch, x), (t64(rnd(2, 3, 4)),))
 
 
 REDUCTIONS = {

@@ -181,6 +181,10 @@ def test_keepdims_alias_and_edge_shapes():
         a, b = (a[0], b[0]) if isinstance(b, tuple) else (a, b)
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
         assert a.shape == b.shape
+    for name in ("sum", "mean", "amax", "std", "prod", "argmax", "any"):
+        a = getattr(numtorch.tensor(x), name)(axis=0, keepdims=True)
+        b = getattr(torch.tensor(x), name)(axis=0, keepdims=True)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
     assert [v.dim() for v in numtorch.tensor([1.0, 2.0])] == [0, 0]  # iterating a 1-D tensor gives 0-d tensors
     run(lambda T, x: x.sum(), rnd(0, 3))
     run(lambda T, x: x.sum(0), rnd(0, 3))
@@ -441,3 +445,38 @@ def test_softmax_family(dtype):
     run(lambda T, x: x.log_softmax(-1), rnd(3, 4), dtype=dtype)
     run(lambda T, x: T.log_softmax(x.t(), dim=0), rnd(3, 4), dtype=dtype)
     run(lambda T, x: T.softmax(x, 0, dtype=T.float64), rnd(3, 4), dtype=dtype)
+
+
+EXTRA_CASES = {
+    "unfold": lambda T, x: x.unfold(2, 2, 1), "unfold_step": lambda T, x: x.unfold(1, 2, 2),
+    "unfold_dim0": lambda T, x: x.unfold(0, 1, 1), "ravel": lambda T, x: x.t().ravel() if x.ndim == 2 else x.ravel(),
+    "diff": lambda T, x: T.diff(x, dim=2), "diff2": lambda T, x: x.diff(n=2, dim=1),
+    "logit": lambda T, x: T.logit(x.sigmoid()), "fmax": lambda T, x: T.fmax(x, x.flip(0)),
+    "fmin": lambda T, x: T.fmin(x, 0.5 * x.flip(1)), "quantile": lambda T, x: T.quantile(x, 0.3, dim=2),
+    "quantile_multi": lambda T, x: x.quantile(T.tensor([0.25, 0.5], dtype=x.dtype), dim=1, keepdim=True),
+    "quantile_all": lambda T, x: T.quantile(x, 0.9), "cov": lambda T, x: T.cov(x[0]),
+    "inverse": lambda T, x: T.inverse(x[:, :, :3] + 3 * T.eye(3, dtype=x.dtype)),
+    "det": lambda T, x: T.det(x[:, :, :3] + 3 * T.eye(3, dtype=x.dtype)),
+    "logcumsumexp": lambda T, x: T.logcumsumexp(x, 1), "dist": lambda T, x: T.dist(x[0], x[1]),
+    "asinh": lambda T, x: T.asinh(x), "acosh": lambda T, x: T.acosh(x.abs() + 1.5), "atanh": lambda T, x: T.atanh(
+        x * 0.4), "rad2deg": lambda T, x: T.rad2deg(x), "logaddexp2": lambda T, x: T.logaddexp2(x, x.flip(0)),
+    "sinc": lambda T, x: T.sinc(x), "matrix_power": lambda T, x: T.matrix_power(x[:, :, :3], 3),
+    "index_put": lambda T, x: x.index_put((T.tensor([0, 1, 0]), T.tensor([1, 2, 1])), x[0, 0, :4] * 2,
+                                          accumulate=True),
+    "sum_to_size": lambda T, x: x.sum_to_size(3, 1), "mH": lambda T, x: x.mH, "erfc": lambda T, x: T.erfc(x),
+    "unsqueeze_": lambda T, x: (x * 1).unsqueeze_(1), "t_": lambda T, x: (x[0] * 1).t_(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_CASES))
+def test_extra_ops(name):
+    tol = dict(rtol=1e-6, atol=1e-6) if name == "erfc" else {}
+    run(EXTRA_CASES[name], rnd(2, 3, 4), **tol)
+
+
+def test_mode_and_comparison_inplace():
+    a = np.array([[1, 2, 2, 3], [4, 4, 1, 1]])
+    run(lambda T, a: T.mode(a, 1), a, grad=False)
+    run(lambda T, a: a.mode(0, keepdim=True), a, grad=False)
+    run(lambda T, a: (a * 1).eq_(2), a, grad=False)
+    run(lambda T, a: (a * 1).lt_(3), a, grad=False)

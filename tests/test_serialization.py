@@ -297,3 +297,34 @@ def test_torch_checkpoint_with_numpy_values_and_namespace(tmp_path):
     assert serialization.get_safe_globals() == []
     with pytest.raises(pickle.UnpicklingError, match="argparse.Namespace"):
         numtorch.load(tmp_path / "ns2.pt")
+
+
+# --------------------------------------------------------------------------- property test
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_DTYPES = [np.float32, np.float64, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_]
+
+
+@st.composite
+def _tensors(draw):
+    dt = draw(st.sampled_from(_DTYPES))
+    shape = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
+    arr = np.asarray(np.random.default_rng(draw(st.integers(0, 2 ** 16))).standard_normal(shape) * 30)
+    return numtorch.from_numpy(arr.astype(dt))
+
+
+_leaves = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.floats(allow_nan=False),
+                    st.text(max_size=5), _tensors())
+_trees = st.recursive(_leaves, lambda kids: st.one_of(
+    st.lists(kids, max_size=3), st.tuples(kids, kids),
+    st.dictionaries(st.one_of(st.integers(-5, 5), st.text(max_size=3)), kids, max_size=3)), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_trees)
+def test_roundtrip_property(obj):
+    import io as _io
+    buf = _io.BytesIO()
+    numtorch.save(obj, buf)
+    buf.seek(0)
+    _assert_same(obj, numtorch.load(buf))

@@ -62,6 +62,7 @@ CASES = {
         T.int32, T.float16), "is_tensor": lambda T: (T.is_tensor(T.ones(1)), T.is_tensor(1)),
     "requires_grad_arg": lambda T: T.zeros(2, requires_grad=True), "clone": lambda T: T.ones(2).clone(),
     "view_dtype": lambda T: T.zeros(2, dtype=T.float32).view(T.int32), "repr_neg": lambda T: T.tensor([-1.5, 2.0]),
+    "eq_none": lambda T: (T.ones(2) == None, T.ones(2) != None, T.ones(2) == "a"),  # noqa: E711
     "repr_big_int": lambda T: T.arange(12).reshape(3, 4) * 100, "repr_3d": lambda T: T.ones(2, 2, 2),
 }
 

@@ -45,3 +45,11 @@ def test_dtype_containers_scalars_and_errors():
     with pytest.raises(ValueError, match="but got no atol"):
         assert_close(numtorch.ones(1), numtorch.ones(1), rtol=1e-3)
     assert_close(numtorch.ones(3), np.ones(3, dtype=np.float32))
+
+
+def test_make_tensor():
+    from numtorch.testing import make_tensor
+    t = make_tensor(3, 4, dtype=numtorch.float64, low=-1, high=1)
+    assert t.shape == (3, 4) and t.dtype == numtorch.float64 and -1 <= t.min().item() and t.max().item() < 1
+    i = make_tensor((5,), dtype=numtorch.int64, low=0, high=3)
+    assert i.dtype == numtorch.int64 and set(i.tolist()) <= {0, 1, 2}

@@ -97,6 +97,12 @@ def test_check_cli(capsys):
     assert main(["check", f"{LAYERS}:MaxPool2x2", "-i", "1,2,4,4"]) == 0
 
 
+def test_check_cli_module_syntax(monkeypatch, capsys):
+    monkeypatch.chdir(LAYERS.parent)
+    assert check_main(["homework_layers:AffineTransposedGrad", "-i", "3,5"]) == 1
+    assert "dW has the transposed shape" in capsys.readouterr().out
+
+
 def test_loss_layer_without_dout_and_float32_warning():
     y = np.array([0, 2, 1, 2])
     r = check_layer(H.SoftmaxLoss(), _x(4, 3), y)  # integer labels get no gradient check

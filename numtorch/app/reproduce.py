@@ -39,6 +39,7 @@ class Ctx:
     log: Callable[[str], None]
     report: Report
     rows: list
+    threads: Optional[int] = None
     limit: Optional[int] = None     # at most this many training images per experiment, one epoch (for tests)
 
     def sizes(self, full: dict, quick: dict) -> dict:
@@ -49,7 +50,7 @@ class Ctx:
 
     def cfg(self, full: dict, quick: dict, **common) -> TrainConfig:
         """A config: ``common`` settings plus the full or quick sizes."""
-        base = dict(val_size=5000, data=self.data, threads=None)
+        base = dict(val_size=5000, data=self.data, threads=self.threads)
         base.update(common)
         base.update(self.sizes(full, quick))
         return TrainConfig(**base)
@@ -182,7 +183,8 @@ def exp2(c: Ctx) -> None:
     c.report.para(f"Trained with SGD (lr {lr}, batch {bs}, {epochs} epochs) using only the hand-written gradients; "
                   f"test accuracy **{pct(test_acc)}**. The backward was checked against autograd on a batch of "
                   f"256 images, at initialisation and after training: **max gradient error {worst:.2e}** "
-                  f"(float32).")
+                  f"(float32)" + (" — zero because autograd evaluates exactly the same expressions, in the same "
+                                  "order." if worst == 0 else "."))
     c.report.table(["parameter", "max abs error (init)", "max rel error (init)", "max abs error (trained)",
                     "max rel error (trained)"],
                    [[k, f"{check_before[k]['max_abs']:.2e}", f"{check_before[k]['max_rel']:.2e}",
@@ -295,7 +297,7 @@ def exp6(c: Ctx) -> None:
             spec[name] = [v] if name == "hidden" else v
             key = json.dumps(spec, sort_keys=True)
             if key not in done:
-                res = c.run(f"6-study/{name}={v}", TrainConfig(data=c.data, **spec))
+                res = c.run(f"6-study/{name}={v}", TrainConfig(data=c.data, threads=c.threads, **spec))
                 done[key] = res.test.accuracy
             points.append((v, done[key]))
             table.append([name, v, pct(done[key])])
@@ -328,7 +330,7 @@ def run_reproduce(out: Path, quick: bool = False, only: Optional[list] = None, d
     set_threads(threads)
     title = "numtorch reproduce" + (" --quick (reduced data and epochs)" if quick else "")
     report = Report(title)
-    c = Ctx(out, quick, data, progress, html, log, report, [], limit)
+    c = Ctx(out, quick, data, progress, html, log, report, [], threads, limit)
     t0 = time.perf_counter()
     status = 0
     for k in only or sorted(EXPERIMENTS):

@@ -174,6 +174,12 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, progress: Op
         best_epoch = ckpt.get("best_epoch")
         elapsed = float(ckpt.get("seconds", 0.0))
         where = f"epoch {start_epoch + 1}, batch {start_batch}" if start_batch else f"epoch {start_epoch + 1}"
+        cfg_path = run_dir / "config.json"
+        if cfg_path.is_file():  # record settings changed on resume (--epochs, --threads, --data)
+            saved = json.loads(cfg_path.read_text())
+            if saved.get("config") != cfg.to_dict():
+                saved["config"] = cfg.to_dict()
+                cfg_path.write_text(json.dumps(saved, indent=2) + "\n")
         log(f"Resuming {run_dir} at {where}")
     else:
         resolved = {"lr": cfg.resolved_lr, "model_options": used_options(cfg.model, cfg.model_options()),

@@ -23,8 +23,11 @@ def _bind_tensor(tensor_cls, make) -> None:
 
 
 def _check_saved_versions(node) -> None:
-    for counter, expected, shape, dtype in node._saved_versions:
+    for counter, expected, i in node._saved_versions:
         if counter[0] != expected:
+            saved = node.saved[i]
+            arr = getattr(saved, "_data", saved)
+            shape, dtype = arr.shape, arr.dtype
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: [{_type_name(dtype)} {list(shape)}], which is used by {node.name()}, "

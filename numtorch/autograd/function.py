@@ -173,8 +173,8 @@ class Function(Node):
                 o._output_nr = i
             wrapped.append(o)
         if ctx.saved:
-            ctx._saved_versions = [(t._version, t._version[0], t._data.shape, t._data.dtype)
-                                   for t in ctx.saved if isinstance(t, Tensor)]
+            ctx._saved_versions = [(t._version, t._version[0], i) for i, t in enumerate(ctx.saved)
+                                   if isinstance(t, Tensor)]
             # a saved output would make a cycle (output -> ctx -> output): keep a detached alias instead
             out_ids = {id(o) for o in wrapped if isinstance(o, Tensor)}
             if any(id(t) in out_ids for t in ctx.saved):
@@ -312,21 +312,96 @@ def _apply_array_function(cls, args, kwargs):
 _new_node = object.__new__
 
 
+def _edge_of(t):
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    ref = t._acc
+    acc = ref() if ref is not None else None
+    return (acc if acc is not None else grad_accumulator(t), 0)
+
+
+def apply_binary(cls, a, b):
+    """``cls.apply(a, b)`` for two Tensors with single-array output: the same steps as
+    ``_apply_array_function`` without the generic argument loop (the hottest path: + - * /)."""
+    ctx = _new_node(cls)
+    ctx.saved = ()
+    ra = a.requires_grad
+    rb = b.requires_grad
+    ctx.needs_input_grad = (ra, rb)
+    out = cls.forward(ctx, a._data, b._data)
+    if _anomaly[0]:
+        check_forward(ctx.name(), out, (a._data, b._data))
+    if not (ra or rb) or not _state[0]:
+        return _make(out, False, None)
+    ctx.next_edges = (_edge_of(a) if ra else None, _edge_of(b) if rb else None)
+    result = _make(out, True, ctx)
+    if ctx.saved:
+        _record_saved_versions(ctx, (a, b), result)
+    return result
+
+
+def apply_unary(cls, x, *extra):
+    """``cls.apply(x, *extra)`` for one Tensor plus non-tensor arguments (relu, exp, sum, ...)."""
+    ctx = _new_node(cls)
+    ctx.saved = ()
+    r = x.requires_grad
+    ctx.needs_input_grad = (r,) + (False,) * len(extra)
+    out = cls.forward(ctx, x._data, *extra)
+    if _anomaly[0]:
+        check_forward(ctx.name(), out, (x._data,))
+    if not r or not _state[0] or type(out) is tuple:
+        if type(out) is tuple:  # multi-output ops take the general path's bookkeeping
+            return _finish_general(cls, ctx, (x,) + extra, out, r and _state[0])
+        return _make(out, False, None)
+    ctx.next_edges = (_edge_of(x),) + (None,) * len(extra)
+    result = _make(out, True, ctx)
+    if ctx.saved:
+        _record_saved_versions(ctx, (x,), result)
+    return result
+
+
+def _finish_general(cls, ctx, args, out, any_needs):
+    if not any_needs:
+        return tuple(_make(o, False, None) for o in out)
+    ctx.next_edges = [_edge_of(a) if isinstance(a, Tensor) and a.requires_grad else None for a in args]
+    ctx._n_outputs = len(out)
+    ctx._out_meta = [(o.shape, o.dtype) for o in out]
+    nd = cls.non_differentiable_outputs
+    result = tuple(_make(o, i not in nd, None if i in nd else ctx, i) for i, o in enumerate(out))
+    if ctx.saved:
+        _record_saved_versions(ctx, args, result)
+    return result
+
+
 def _record_saved_versions(ctx, args, result):
-    """Remember the version of every input/output tensor whose array was saved, to detect in-place edits."""
+    """Remember the version of every input/output tensor whose array was saved, to detect in-place edits.
+
+    Entries are (version counter, version now, index into ctx.saved); shape and dtype for the error
+    message are read from the saved array only if the check fails.
+    """
+    saved = ctx.saved
     versions = None
-    for s in ctx.saved:
-        for t in args:
-            if isinstance(t, Tensor) and s is t._data:
-                break
-        else:
-            for t in (result if type(result) is tuple else (result,)):
-                if s is t._data:
+    for t in args:
+        if isinstance(t, Tensor):
+            d = t._data
+            for i, s in enumerate(saved):
+                if s is d:
+                    v = t._version
+                    if versions is None:
+                        versions = [(v, v[0], i)]
+                    else:
+                        versions.append((v, v[0], i))
                     break
-            else:
-                continue
-        if versions is None:
-            versions = []
-        versions.append((t._version, t._version[0], s.shape, s.dtype))
+    for t in (result if type(result) is tuple else (result,)):
+        d = t._data
+        for i, s in enumerate(saved):
+            if s is d:
+                v = t._version
+                if versions is None:
+                    versions = [(v, v[0], i)]
+                else:
+                    versions.append((v, v[0], i))
+                break
     if versions:
         ctx._saved_versions = versions

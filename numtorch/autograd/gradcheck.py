@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
+from .._backend import xp as np  # NumPy (or a compatible array module)
 
 from .engine import grad as _grad
 from .grad_mode import no_grad

@@ -25,7 +25,7 @@ class ConvGeometry:
     """Shapes, paddings and flat offsets of one 2-D convolution (NCHW input, OIHW weight)."""
 
     __slots__ = ("B", "C", "H", "W", "O", "Cg", "Og", "G", "KH", "KW", "sh", "sw", "dh", "dw",
-                 "pt", "pb", "pl", "pr", "OH", "OW", "flat", "R", "Wr", "Wq", "L", "offs")
+                 "pt", "pb", "pl", "pr", "OH", "OW", "flat", "R", "Wr", "Wq", "L", "offs", "D")
 
     def __init__(self, x_shape, w_shape, stride, pads, dilation, groups: int, out_hw=None) -> None:
         self.B, self.C, self.H, self.W = x_shape
@@ -42,14 +42,18 @@ class ConvGeometry:
             self.OH, self.OW = min(self.OH, out_hw[0]), min(self.OW, out_hw[1])
         self.flat = self.sh == 1
         if self.flat:
-            self.Wr = -(-Wp // self.sw) * self.sw
+            # Rows of pitch Wr hold [left zeros | W values | right zeros]; the right padding of a row is
+            # the left padding of the next one, so only max(pl, pr) zero columns per row are needed.
+            self.D = max(self.pl, self.pr)
+            self.Wr = -(-max(self.W + self.D, self.sw * self.OW) // self.sw) * self.sw
             self.Wq = self.Wr // self.sw
             self.L = self.OH * self.Wq
-            self.offs = [i * self.dh * self.Wr + j * self.dw for i in range(self.KH) for j in range(self.KW)]
+            base = self.D - self.pl
+            self.offs = [i * self.dh * self.Wr + j * self.dw + base for i in range(self.KH) for j in range(self.KW)]
             need = self.offs[-1] + self.sw * (self.L - 1) + 1
             self.R = max(Hp, -(-need // self.Wr))
         else:
-            self.Wr, self.R, self.Wq = Wp, Hp, self.OW
+            self.D, self.Wr, self.R, self.Wq = self.pl, Wp, Hp, self.OW
             self.L = self.OH * self.OW
             self.offs = None
 
@@ -70,30 +74,38 @@ class ConvGeometry:
 
 
 def pad_input(x, g: ConvGeometry):
-    """(B, C, H, W) -> (B, C, R, Wr): zero padding plus the extra rows/columns the flat slicing reads."""
+    """(B, C, H, W) -> (B, C, R, Wr): the image at rows [pt, pt+H), columns [D, D+W), zeros elsewhere."""
     if g.R == g.H and g.Wr == g.W and (not g.flat or x.flags.c_contiguous):
         return x
     out = xp.zeros((g.B, g.C, g.R, g.Wr), dtype=x.dtype)
-    out[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    out[:, :, g.pt:g.pt + g.H, g.D:g.D + g.W] = x
     return out
 
 
-def im2col(x, g: ConvGeometry):
-    """x: (B, C, H, W) -> col: (G, KK*Cg, B*L), one strided slice copy per kernel offset."""
+def im2col(x, g: ConvGeometry, ones: bool = False):
+    """x: (B, C, H, W) -> col: (G, KK*Cg [+1], B*L), one strided slice copy per kernel offset.
+
+    With ``ones`` a last row of ones is appended per group, so that a bias column in the weight
+    matrix adds the bias inside the GEMM and ``col @ g2^T`` yields the bias gradient with dW.
+    """
     KK = g.KH * g.KW
     xpad = pad_input(x, g)
-    col = xp.empty((g.G, KK, g.Cg, g.B, g.L), dtype=x.dtype)
+    rows = KK * g.Cg + ones
+    col = xp.empty((g.G, rows, g.B * g.L), dtype=x.dtype)
+    if ones:
+        col[:, -1] = 1
     if g.flat:
         xf = xpad.reshape(g.B, g.G, g.Cg, g.R * g.Wr).transpose(1, 2, 0, 3)
+        cv = col[:, :KK * g.Cg].reshape(g.G, KK, g.Cg, g.B, g.L)
         span = g.sw * (g.L - 1) + 1
         for k, off in enumerate(g.offs):
-            col[:, k] = xf[..., off:off + span:g.sw]
+            cv[:, k] = xf[..., off:off + span:g.sw]
     else:
         xv = xpad.reshape(g.B, g.G, g.Cg, g.R, g.Wr).transpose(1, 2, 0, 3, 4)
-        cv = col.reshape(g.G, KK, g.Cg, g.B, g.OH, g.OW)
-        for k, rows, cols in g._windows():
-            cv[:, k] = xv[..., rows, cols]
-    return col.reshape(g.G, KK * g.Cg, g.B * g.L)
+        cv = col[:, :KK * g.Cg].reshape(g.G, KK, g.Cg, g.B, g.OH, g.OW)
+        for k, rows_, cols in g._windows():
+            cv[:, k] = xv[..., rows_, cols]
+    return col
 
 
 def col2im(dcol, g: ConvGeometry):
@@ -113,7 +125,7 @@ def col2im(dcol, g: ConvGeometry):
             dv[..., rows, cols] += dc[:, k]
     if g.R == g.H and g.Wr == g.W:
         return dpad
-    return xp.ascontiguousarray(dpad[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W])
+    return xp.ascontiguousarray(dpad[:, :, g.pt:g.pt + g.H, g.D:g.D + g.W])
 
 
 def weight_matrix(w, g: ConvGeometry):
@@ -155,15 +167,26 @@ def output_to_wide(gy, g: ConvGeometry):
 
 
 def conv_forward(x, w, bias, g: ConvGeometry):
-    """x (B, C, H, W), w (O, Cg, KH, KW), bias (O,) or None -> (out (B, O, OH, OW), col)."""
-    col = im2col(x, g)
-    out = _mm(weight_matrix(w, g), col)
-    return wide_to_output(out, g, bias), col
+    """x (B, C, H, W), w (O, Cg, KH, KW), bias (O,) or None -> (out (B, O, OH, OW), col).
+
+    The bias rides in the GEMM as an extra weight column against col's row of ones.
+    """
+    ones = bias is not None
+    col = im2col(x, g, ones)
+    w2 = weight_matrix(w, g)
+    if ones:
+        w2 = xp.concatenate([w2, bias.reshape(g.G, g.Og, 1)], axis=2)
+    return wide_to_output(_mm(w2, col), g), col
 
 
 def conv_grad_weight(col, g2, g: ConvGeometry):
-    """col (G, KK*Cg, B*L), wide grad (G, Og, B*L) -> dW (O, Cg, KH, KW)."""
-    return weight_from_matrix(_mm(col, g2.transpose(0, 2, 1)), g)
+    """col (G, KK*Cg [+1], B*L), wide grad (G, Og, B*L) -> dW (O, Cg, KH, KW) [, db (O,) from the ones row]."""
+    dw2 = _mm(col, g2.transpose(0, 2, 1))
+    KKC = g.KH * g.KW * g.Cg
+    dw = weight_from_matrix(dw2[:, :KKC], g)
+    if dw2.shape[1] > KKC:
+        return dw, dw2[:, KKC].reshape(g.O)
+    return dw, None
 
 
 def conv_grad_input(g2, w, g: ConvGeometry):

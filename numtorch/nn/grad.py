@@ -38,7 +38,7 @@ def _weight(input: Tensor, weight_size, grad_output: Tensor, stride, padding, di
     geo = _geometry(tuple(input.shape), weight_size, stride, padding, dilation, groups, n)
     col = K.im2col(input._data.reshape(geo.B, geo.C, geo.H, geo.W), geo)
     g2 = K.output_to_wide(grad_output._data.reshape(geo.out_shape), geo)
-    return _make(K.conv_grad_weight(col, g2, geo).reshape(weight_size))
+    return _make(K.conv_grad_weight(col, g2, geo)[0].reshape(weight_size))
 
 
 def conv2d_input(input_size: Sequence[int], weight: Tensor, grad_output: Tensor, stride=1, padding=0, dilation=1,

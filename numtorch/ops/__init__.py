@@ -18,3 +18,4 @@ from .scatter import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .inplace import *  # noqa: F401,F403
 from .misc import *  # noqa: F401,F403
+from .extra import *  # noqa: F401,F403

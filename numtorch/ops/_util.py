@@ -270,9 +270,10 @@ def _detach_saved(node, tensor: Tensor) -> None:
     """The op about to overwrite ``tensor`` saved its old value: keep a private copy (as PyTorch's
     in-place ops save ``original_self``), and stop tracking that value's version."""
     old = tensor._data
+    copied = {i for i, a in enumerate(node.saved) if a is old}
     node.saved = tuple(a.copy() if a is old else a for a in node.saved)
     if node._saved_versions:
-        node._saved_versions = [v for v in node._saved_versions if v[0] is not tensor._version] or None
+        node._saved_versions = [v for v in node._saved_versions if v[2] not in copied] or None
 
 
 def view_of(out: Tensor, base: Tensor) -> Tensor:

@@ -137,9 +137,25 @@ for _name in __all__:
     if _name != "where":
         tensor_method(_name)(globals()[_name])
 tensor_method("where")(lambda self, condition, other: where(condition, self, other))
-for _dunder, _fn in (("__eq__", eq), ("__ne__", ne), ("__lt__", lt), ("__le__", le), ("__gt__", gt),
-                     ("__ge__", ge)):
+for _dunder, _fn in (("__lt__", lt), ("__le__", le), ("__gt__", gt), ("__ge__", ge)):
     setattr(Tensor, _dunder, _fn)
+
+
+def _comparable(other) -> bool:
+    return isinstance(other, (Tensor, int, float, bool, list, tuple, xp.ndarray, xp.generic))
+
+
+def _eq_operator(self, other):
+    """``==``: elementwise; against None or unrelated objects it is plain False, as in PyTorch."""
+    return eq(self, other) if _comparable(other) else False
+
+
+def _ne_operator(self, other):
+    return ne(self, other) if _comparable(other) else True
+
+
+Tensor.__eq__ = _eq_operator
+Tensor.__ne__ = _ne_operator
 Tensor.__hash__ = lambda self: id(self)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from .. import _dtype
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, apply_unary
 from ..tensor import Tensor
 from ._util import tensor_method
 
@@ -166,7 +166,7 @@ class Expm1(ArrayFunction):
 def _unary(cls, promote=True):
     def fn(input, *, out=None):
         x = _float_input(input) if promote else input
-        result = cls.apply(x)
+        result = apply_unary(cls, x)
         if out is not None:
             out._data = result._data
             return out

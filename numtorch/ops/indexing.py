@@ -6,7 +6,7 @@ repeated indices accumulate.
 from __future__ import annotations
 
 from .._backend import xp
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, apply_unary
 from ..tensor import Tensor, _make
 from ._util import inplace, tensor_method, unbroadcast, view_of
 
@@ -101,7 +101,7 @@ def getitem(self, idx):
     _check_bounds(self._data.shape, idx)
     basic = _is_basic(idx)
     try:
-        out = GetItem.apply(self, idx, basic)
+        out = apply_unary(GetItem, self, idx, basic)
     except IndexError as e:
         raise IndexError(str(e)) from None
     out._data = xp.asarray(out._data)

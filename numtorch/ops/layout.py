@@ -10,7 +10,7 @@ import builtins
 import math
 
 from .._backend import xp
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, apply_unary
 from ..tensor import Tensor, _make, _wrap_dim
 from ._util import tensor_method, unbroadcast, view_of
 from .shape import _shape_arg, permute, reshape
@@ -61,8 +61,8 @@ def expand(self: Tensor, *sizes) -> Tensor:
         target.append(s)
     target = tuple(target)
     if target == shape:
-        return view_of(Expand.apply(self, target), self) if self.requires_grad else self.view(shape)
-    return view_of(Expand.apply(self, target), self)
+        return view_of(apply_unary(Expand, self, target), self) if self.requires_grad else self.view(shape)
+    return view_of(apply_unary(Expand, self, target), self)
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:

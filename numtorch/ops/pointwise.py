@@ -8,7 +8,7 @@ import builtins
 
 from .._backend import xp
 from .. import _dtype
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, apply_unary
 from ..tensor import Tensor, _make, _wrap_dim
 from ._util import _CATEGORY, broadcast_error, inplace, promote, result_dtype, tensor_method, unbroadcast
 
@@ -239,16 +239,16 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """Softmax along ``dim`` (numerically stable); output shape == input shape."""
     input = _softmax_input(input, dtype)
     if input.ndim == 0:
-        return Softmax.apply(input.reshape(1), 0).reshape(())
-    return Softmax.apply(input, _softmax_dim(input, dim))
+        return apply_unary(Softmax, input.reshape(1), 0).reshape(())
+    return apply_unary(Softmax, input, _softmax_dim(input, dim))
 
 
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """Log-softmax along ``dim`` (numerically stable); output shape == input shape."""
     input = _softmax_input(input, dtype)
     if input.ndim == 0:
-        return LogSoftmax.apply(input.reshape(1), 0).reshape(())
-    return LogSoftmax.apply(input, _softmax_dim(input, dim))
+        return apply_unary(LogSoftmax, input.reshape(1), 0).reshape(())
+    return apply_unary(LogSoftmax, input, _softmax_dim(input, dim))
 
 
 # ------------------------------------------------------------------ more unary/binary math

@@ -10,7 +10,7 @@ from collections import namedtuple
 
 from .._backend import xp
 from .. import _dtype
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, apply_unary
 from ..tensor import Tensor, _make
 from ._util import normalize_dims, tensor_method
 
@@ -38,6 +38,15 @@ def values_indices(values, indices, name: str = "max"):
             return f"numtorch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
         cls = _RETURN_TYPES[name] = type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
     return cls(values, indices)
+
+
+def _aliases(kwargs, dim, keepdim):
+    """NumPy spellings PyTorch also accepts: ``axis=`` for ``dim`` and ``keepdims=`` for ``keepdim``."""
+    dim = kwargs.pop("axis", dim)
+    keepdim = kwargs.pop("keepdims", keepdim)
+    if kwargs:
+        raise TypeError(f"got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return dim, keepdim
 
 
 def _keepdim(kwargs, keepdim):
@@ -94,20 +103,22 @@ def _sum_dtype(x: Tensor, dtype):
 
 
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, **kwargs):
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     axes = normalize_dims(dim, input._data.ndim)
-    return Sum.apply(input, axes, keepdim, _sum_dtype(input, dtype))
+    return apply_unary(Sum, input, axes, keepdim, _sum_dtype(input, dtype))
 
 
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None, **kwargs):
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {legacy_name(input._data.dtype)}")
     axes = normalize_dims(dim, input._data.ndim)
-    return Mean.apply(input, axes, keepdim)
+    return apply_unary(Mean, input, axes, keepdim)
 
 
 class MaxMinAll(ArrayFunction):
@@ -158,7 +169,7 @@ class MaxMinDim(ArrayFunction):
 
 def _max_min(input, dim, keepdim, take_max, other=None, kwargs=None):
     if kwargs:
-        keepdim = _keepdim(kwargs, keepdim)
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     if isinstance(dim, Tensor):
         from .compare import maximum, minimum
         return maximum(input, dim) if take_max else minimum(input, dim)
@@ -197,12 +208,14 @@ class AmaxAmin(ArrayFunction):
 
 
 def amax(input, dim=(), keepdim: bool = False, **kwargs):
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     return AmaxAmin.apply(input, normalize_dims(dim, input._data.ndim), keepdim, True)
 
 
 def amin(input, dim=(), keepdim: bool = False, **kwargs):
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     return AmaxAmin.apply(input, normalize_dims(dim, input._data.ndim), keepdim, False)
 
 
@@ -219,11 +232,15 @@ def _arg(input, dim, keepdim, take_max):
 
 
 def argmax(input, dim=None, keepdim: bool = False, **kwargs):
-    return _arg(input, dim, _keepdim(kwargs, keepdim), True)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
+    return _arg(input, dim, keepdim, True)
 
 
 def argmin(input, dim=None, keepdim: bool = False, **kwargs):
-    return _arg(input, dim, _keepdim(kwargs, keepdim), False)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
+    return _arg(input, dim, keepdim, False)
 
 
 for _name in __all__:

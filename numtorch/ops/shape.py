@@ -8,7 +8,7 @@ import builtins
 import math
 
 from .._backend import xp
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, apply_unary
 from ..tensor import Tensor, _make, _wrap_dim
 from ._util import tensor_method, view_of
 
@@ -49,8 +49,8 @@ class Reshape(ArrayFunction):
 def reshape(input, *shape):
     shape = _infer_shape(_shape_arg(shape), input._data.size, input._data.shape)
     if shape == input._data.shape:
-        return view_of(Reshape.apply(input, shape), input)
-    return view_of(Reshape.apply(input, shape), input)
+        return view_of(apply_unary(Reshape, input, shape), input)
+    return view_of(apply_unary(Reshape, input, shape), input)
 
 
 def view(self, *shape):
@@ -68,7 +68,7 @@ def view(self, *shape):
     except AttributeError:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
-    return view_of(Reshape.apply(self, shape), self)
+    return view_of(apply_unary(Reshape, self, shape), self)
 
 
 def flatten(input, start_dim: int = 0, end_dim: int = -1):
@@ -107,7 +107,7 @@ def permute(input, *dims):
     axes = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(axes)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return view_of(Permute.apply(input, axes), input)
+    return view_of(apply_unary(Permute, input, axes), input)
 
 
 def transpose(input, dim0: int, dim1: int):
@@ -117,7 +117,7 @@ def transpose(input, dim0: int, dim1: int):
     axes = list(range(n))
     a, b = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
     axes[a], axes[b] = axes[b], axes[a]
-    return view_of(Permute.apply(input, tuple(axes)), input)
+    return view_of(apply_unary(Permute, input, tuple(axes)), input)
 
 
 swapaxes = swapdims = transpose
@@ -137,7 +137,7 @@ def squeeze(input, dim=None):
         dims = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
         axes = {_wrap_dim(d, len(shape)) for d in dims} if shape else set()
         new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
-    return view_of(Reshape.apply(input, new), input)
+    return view_of(apply_unary(Reshape, input, new), input)
 
 
 def unsqueeze(input, dim: int):
@@ -146,7 +146,7 @@ def unsqueeze(input, dim: int):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     d = dim % n
     shape = input._data.shape
-    return view_of(Reshape.apply(input, shape[:d] + (1,) + shape[d:]), input)
+    return view_of(apply_unary(Reshape, input, shape[:d] + (1,) + shape[d:]), input)
 
 
 class Clone(ArrayFunction):
@@ -160,13 +160,13 @@ class Clone(ArrayFunction):
 
 
 def clone(input, *, memory_format=None):
-    return Clone.apply(input)
+    return apply_unary(Clone, input)
 
 
 def contiguous(self, memory_format=None):
     if self._data.flags.c_contiguous:
         return self
-    return Clone.apply(self)
+    return apply_unary(Clone, self)
 
 
 class Cat(ArrayFunction):

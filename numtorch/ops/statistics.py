@@ -12,7 +12,7 @@ from .._backend import xp
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _make
-from .reduction import _expand_grad, _keepdim, values_indices
+from .reduction import _aliases, _expand_grad, _keepdim, values_indices
 from ._util import normalize_dims, tensor_method
 
 __all__ = ["prod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "all", "any", "count_nonzero",
@@ -63,7 +63,8 @@ class Prod(ArrayFunction):
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, **kwargs) -> Tensor:
     """Product of elements (all, or along ``dim``); integer inputs give int64 as in PyTorch."""
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     if dtype is not None:
         np_dt = _dtype.to_numpy_dtype(dtype)
     else:
@@ -96,7 +97,8 @@ class Var(ArrayFunction):
 
 
 def _var_args(input, dim, unbiased, correction, kwargs):
-    keepdim = _keepdim(kwargs, kwargs.pop("keepdim", False))
+    keepdim = kwargs.pop("keepdim", False)
+    dim, keepdim = _aliases(kwargs, dim, keepdim)
     if isinstance(dim, builtins.bool):  # var(x, unbiased)
         unbiased, dim = dim, None
     if correction is None:
@@ -160,7 +162,8 @@ class LogSumExp(ArrayFunction):
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False, **kwargs) -> Tensor:
     """Stable log-sum-exp over ``dim`` (int or tuple)."""
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     if input._data.dtype.kind != "f":
         input = input.to(_dtype.get_default_dtype())
     if dim is None:
@@ -218,7 +221,8 @@ class Norm(ArrayFunction):
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None, **kwargs) -> Tensor:
     """``torch.norm``: vector p-norm (``'fro'`` = 2) over all elements or ``dim``."""
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
@@ -233,7 +237,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None, **
 
 def _logical_reduce(np_fn, name):
     def fn(input: Tensor, dim=None, keepdim: bool = False, **kwargs) -> Tensor:
-        keepdim = _keepdim(kwargs, keepdim)
+        if kwargs:
+            dim, keepdim = _aliases(kwargs, dim, keepdim)
         axes = normalize_dims(dim, input._data.ndim)
         out = np_fn(input._data, axis=axes, keepdims=keepdim)
         out = xp.asarray(out)
@@ -255,7 +260,8 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 def median(input: Tensor, dim=None, keepdim: bool = False, **kwargs):
     """Lower median (as PyTorch): whole tensor -> value; with ``dim`` -> (values, indices)."""
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     from .sorting import sort
     if dim is None:
         flat = input.reshape(-1)
@@ -276,13 +282,15 @@ def median(input: Tensor, dim=None, keepdim: bool = False, **kwargs):
 
 
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, **kwargs) -> Tensor:
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     from .compare import where
     return where(input.isnan(), 0, input).sum(dim, keepdim=keepdim, dtype=dtype)
 
 
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, **kwargs) -> Tensor:
-    keepdim = _keepdim(kwargs, keepdim)
+    if kwargs:
+        dim, keepdim = _aliases(kwargs, dim, keepdim)
     count = (~input.isnan()).sum(dim, keepdim=keepdim)
     return nansum(input, dim, keepdim, dtype=dtype) / count
 

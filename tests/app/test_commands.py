@@ -6,6 +6,8 @@ import types
 import numpy as np
 import pytest
 
+import numtorch
+
 
 from helpers_app import TINY, assert_png, cli, read_csv, read_json  # noqa: F401  (cli is a fixture)
 
@@ -39,18 +41,28 @@ def test_eval_run_folder_and_checkpoint(cli, trained, data_dir, tmp_path):
 
 def test_sweep_grid(cli, tmp_path):
     out = tmp_path / "sweep"
-    status, text, err = cli("sweep", "--set", "lr=0.01,0.1", "--set", "hidden=8,16-8", *TINY, "--out", out)
+    status, text, err = cli("sweep", "--set", "lr=0.01,0.1", "--set", "hidden=16-8", *TINY, "--out", out)
     assert status == 0, err
     rows = read_csv(out / "results.csv")
-    assert [(r["lr"], r["hidden"]) for r in rows] == [("0.01", "8"), ("0.01", "16-8"), ("0.1", "8"), ("0.1", "16-8")]
+    assert [(r["lr"], r["hidden"]) for r in rows] == [("0.01", "16-8"), ("0.1", "16-8")]
     assert all(0 <= float(r["test_acc"]) <= 1 for r in rows)
     md = (out / "results.md").read_text()
-    assert "| lr | hidden |" in md and md.count("\n| 0.") == 4
+    assert "| lr | hidden |" in md and md.count("\n| 0.") == 2
     assert_png(out / "comparison.png")
     assert "comparison.png" in (out / "report.md").read_text()
     for r in rows:
         assert (out / r["run"] / "checkpoints" / "best.pt").is_file()
-        assert read_json(out / r["run"] / "config.json")["config"]["lr"] == float(r["lr"])
+        cfg = read_json(out / r["run"] / "config.json")["config"]
+        assert cfg["lr"] == float(r["lr"]) and cfg["hidden"] == [16, 8]
+
+
+def test_parse_grid():
+    from numtorch.app.config import ConfigError
+    from numtorch.app.sweep import parse_grid
+    grid = parse_grid(["lr=0.01,0.1", "hidden=64,256-128", "batch-size=32", "batch_norm=true,false"])
+    assert grid == {"lr": [0.01, 0.1], "hidden": [[64], [256, 128]], "batch_size": [32], "batch_norm": [True, False]}
+    with pytest.raises(ConfigError, match="invalid value 'x' for epochs"):
+        parse_grid(["epochs=x"])
 
 
 def test_reproduce_quick_subset(cli, tmp_path):
@@ -68,6 +80,24 @@ def test_reproduce_quick_subset(cli, tmp_path):
     report = (out / "report.md").read_text()
     assert "double softmax" in report.lower() and "percentage points" in report and "log(1 + 9/e)" in report
     assert_png(out / "3-double-softmax.png")
+
+
+def test_gradient_check_catches_a_wrong_backward(monkeypatch):
+    from numtorch.app.reproduce import SigmoidMLP, gradient_check
+    numtorch.manual_seed(0)
+    model = SigmoidMLP((12, 6, 3))
+    x, y = numtorch.randn(5, 12), numtorch.tensor([0, 1, 2, 1, 0])
+    assert max(v["max_abs"] for v in gradient_check(model, x, y).values()) < 1e-6
+    right = SigmoidMLP.backward
+
+    def wrong(self, logits, y):  # forgets the sigmoid's derivative h * (1 - h) on the way to W1
+        grads = right(self, logits, y)
+        dz2 = (logits.softmax(dim=1) - numtorch.nn.functional.one_hot(y, 3).float()) / len(y)
+        grads["W1"] = self.x.T @ (dz2 @ self.params["W2"].T)
+        return grads
+    monkeypatch.setattr(SigmoidMLP, "backward", wrong)
+    errors = gradient_check(model, x, y)
+    assert errors["W1"]["max_rel"] > 0.1 and errors["W2"]["max_abs"] < 1e-6
 
 
 @pytest.mark.slow

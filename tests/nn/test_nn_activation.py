@@ -1,6 +1,4 @@
 """Every activation layer against PyTorch (forward, input grad, parameter grad), gradcheck, in-place forms."""
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -60,7 +58,8 @@ def test_softmax_implicit_dim_warns_like_torch():
     with pytest.warns(UserWarning):
         assert nnn.Softmax()(numtorch.randn(3)).shape == (3,)
     x = randn(2, 3)
-    close(NF.softmax(numtorch.tensor(x), 1, dtype=numtorch.float64), TF.softmax(torch.tensor(x), 1, dtype=torch.float64))
+    close(NF.softmax(numtorch.tensor(x), 1, dtype=numtorch.float64),
+          TF.softmax(torch.tensor(x), 1, dtype=torch.float64))
 
 
 @pytest.mark.parametrize("num", [1, 3])
@@ -101,3 +100,28 @@ def test_integer_input_errors():
 def test_gelu_bad_approximate():
     with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
         NF.gelu(numtorch.randn(2), approximate="fast")
+
+
+def test_gumbel_softmax():
+    logits = numtorch.tensor(np.log(np.array([[0.7, 0.2, 0.1]] * 4000, np.float32)), requires_grad=True)
+    soft = NF.gumbel_softmax(logits, tau=0.5)
+    close(soft.sum(-1), np.ones(4000, np.float32))
+    hard = NF.gumbel_softmax(logits, hard=True)
+    h = hard.detach().numpy()
+    assert set(np.unique(h)) == {0.0, 1.0} and np.all(h.sum(-1) == 1)
+    np.testing.assert_allclose(h.mean(0), [0.7, 0.2, 0.1], atol=0.03)  # Gumbel-max samples the softmax
+    (hard * numtorch.tensor(np.array([1.0, 2.0, 3.0], np.float32))).sum().backward()
+    assert logits.grad is not None and np.abs(logits.grad.numpy()).sum() > 0
+
+
+def test_rrelu():
+    x = randn(50, 40)
+    compare_module(nnn.RReLU(), tnn.RReLU(), x, train=False)
+    xn = numtorch.tensor(x, requires_grad=True)
+    y = nnn.RReLU(0.1, 0.3)(xn)
+    neg = x < 0
+    ratio = y.detach().numpy()[neg] / x[neg]
+    assert ratio.min() >= 0.1 and ratio.max() <= 0.3 and abs(ratio.mean() - 0.2) < 0.01
+    np.testing.assert_array_equal(y.detach().numpy()[~neg], x[~neg])
+    y.sum().backward()
+    np.testing.assert_allclose(xn.grad.numpy()[neg], ratio, rtol=1e-6)

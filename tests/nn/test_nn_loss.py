@@ -210,3 +210,27 @@ def test_losses_gradcheck_float64():
     t = numtorch.tensor([1.0, -1.0, 1.0])
     assert numtorch.autograd.gradcheck(lambda x, y: NF.cosine_embedding_loss(x, y, t, margin=0.1), (a, b))
     assert numtorch.autograd.gradcheck(lambda x, y: NF.triplet_margin_loss(x, y, y * 0.5 + 1), (a, b))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_further_losses(reduction):
+    x, y = randn(4, 3), randn(4, 3, seed=1)
+    sign = np.where(randn(4, 3, seed=2) > 0, 1.0, -1.0).astype(np.float32)
+    counts = np.random.default_rng(0).poisson(3.0, (4, 3)).astype(np.float32)
+    r = {"reduction": reduction}
+    run_loss("PoissonNLLLoss", (), r, [x, counts], grad_mask=[True, False])
+    run_loss("PoissonNLLLoss", (), dict(r, log_input=False, full=True), [np.abs(x) + 0.1, counts],
+             grad_mask=[True, False])
+    var = np.abs(randn(4, 3, seed=3)) + 0.05
+    var[0, 0] = 1e-8  # clamped to eps
+    run_loss("GaussianNLLLoss", (), r, [x, y, var])
+    run_loss("GaussianNLLLoss", (), dict(r, full=True), [x, y, np.abs(randn(4, 1, seed=4)) + 0.1])
+    run_loss("SoftMarginLoss", (), r, [x, sign], grad_mask=[True, False])
+    run_loss("HingeEmbeddingLoss", (), dict(r, margin=0.5), [x, sign], grad_mask=[True, False])
+    multi = (randn(4, 3, seed=5) > 0).astype(np.float32)
+    run_loss("MultiLabelSoftMarginLoss", (), r, [x, multi], grad_mask=[True, False])
+    run_loss("MultiLabelSoftMarginLoss", (), dict(r, weight=np.array([1.0, 2.0, 0.5], np.float32)), [x, multi],
+             grad_mask=[True, False])
+    t = np.array([0, 2, 1, 2])
+    run_loss("MultiMarginLoss", (), r, [x, t])
+    run_loss("MultiMarginLoss", (), dict(r, p=2, margin=0.7, weight=np.array([1.0, 2.0, 0.5], np.float32)), [x, t])

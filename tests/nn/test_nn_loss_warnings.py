@@ -1,7 +1,6 @@
 """Mistake detection in the losses (issue 7): softmax outputs fed to cross_entropy, non-log-probs to nll_loss."""
 import warnings
 
-import numpy as np
 import pytest
 
 import numtorch

@@ -326,3 +326,32 @@ def test_full_backward_hooks_match_torch(modify):
     for h in hn:
         h.remove()
     assert not nn_[0]._backward_hooks and not nn_[2]._backward_pre_hooks
+
+
+class _WithExtra(numtorch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = numtorch.nn.Linear(2, 2)
+        self.tag = "a"
+
+    def get_extra_state(self):
+        return {"tag": self.tag}
+
+    def set_extra_state(self, state):
+        self.tag = state["tag"]
+
+
+def test_extra_state_round_trip():
+    m = _WithExtra()
+    m.tag = "b"
+    sd = m.state_dict()
+    assert list(sd) == ["_extra_state", "fc.weight", "fc.bias"]  # own state before children, as PyTorch
+    m2 = _WithExtra()
+    m2.load_state_dict(sd)
+    assert m2.tag == "b"
+    res = m2.load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"}, strict=False)
+    assert res.missing_keys == ["_extra_state"]
+    with pytest.raises(RuntimeError, match='Unexpected key\\(s\\) in state_dict: "_extra_state"'):
+        numtorch.nn.Linear(2, 2).load_state_dict({"weight": numtorch.ones(2, 2), "bias": numtorch.ones(2),
+                                                  "_extra_state": 1})
+    assert m.compile() is None

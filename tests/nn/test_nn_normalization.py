@@ -127,3 +127,16 @@ def test_local_response_norm(size, shape):
 def test_local_response_norm_gradcheck():
     x = numtorch.tensor(randn(2, 5, 3, dtype=np.float64), requires_grad=True)
     assert numtorch.autograd.gradcheck(lambda x: NF.local_response_norm(x, 3, alpha=0.3, k=1.5), (x,))
+
+
+@pytest.mark.parametrize("shape,norm", [((4, 6), 6), ((2, 3, 4), (3, 4))])
+@pytest.mark.parametrize("kw", [{}, {"eps": 1e-3}, {"elementwise_affine": False}])
+def test_rmsnorm(shape, norm, kw):
+    nm, tm = nnn.RMSNorm(norm, **kw), tnn.RMSNorm(norm, **kw)
+    assert repr(nm) == repr(tm)
+    if tm.weight is not None:
+        with torch.no_grad():
+            tm.weight.uniform_(0.5, 1.5)
+    compare_module(nm, tm, randn(*shape) * 2 + 1)
+    x = numtorch.tensor(randn(*shape, dtype=np.float64), requires_grad=True)
+    assert numtorch.autograd.gradcheck(lambda x: NF.rms_norm(x, norm, eps=1e-3), (x,))

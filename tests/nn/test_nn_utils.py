@@ -1,5 +1,4 @@
 """nn.utils (clipping, vector conversion) and the vector functional helpers (normalize, cosine_similarity)."""
-import numpy as np
 import pytest
 import torch
 
@@ -84,3 +83,24 @@ def test_cosine_similarity_and_pairwise_distance(shape1, shape2, dim):
     close(c.grad, d.grad)
     close(NF.pairwise_distance(numtorch.tensor(x1), numtorch.tensor(x2)),
           TF.pairwise_distance(torch.tensor(x1), torch.tensor(x2)))
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence(batch_first, side):
+    seqs = [randn(3, 2), randn(5, 2, seed=1), randn(1, 2, seed=2)]
+    sn = [numtorch.tensor(s, requires_grad=True) for s in seqs]
+    st = [torch.tensor(s, requires_grad=True) for s in seqs]
+    pn = numtorch.nn.utils.rnn.pad_sequence(sn, batch_first, -1.0, side)
+    pt = torch.nn.utils.rnn.pad_sequence(st, batch_first, -1.0, side)
+    close(pn, pt)
+    w = randn(*pt.shape, seed=3)
+    (pn * numtorch.tensor(w)).sum().backward()
+    (pt * torch.tensor(w)).sum().backward()
+    for a, b in zip(sn, st):
+        close(a.grad, b.grad)
+    back = numtorch.nn.utils.rnn.unpad_sequence(pn, numtorch.tensor([3, 5, 1]), batch_first) if side == "right" \
+        else None
+    if back is not None:
+        for a, s in zip(back, seqs):
+            close(a, s)

@@ -18,7 +18,7 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu"
            "celu_", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "hardtanh_", "sigmoid", "tanh",
            "softplus", "softsign", "softmax", "log_softmax", "softmin", "threshold", "threshold_", "logsigmoid",
            "glu", "hardshrink", "softshrink", "tanhshrink", "scaled_dot_product_attention",
-           "multi_head_attention_forward"]
+           "multi_head_attention_forward", "gumbel_softmax", "rrelu", "rrelu_"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -55,10 +55,12 @@ def _softplus_arr(z):
     return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-def _erf(x):
-    """erf to double precision: erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (2n+1)!! for |x| < 3
-    (all terms positive, so no cancellation), and the erfc continued fraction beyond."""
-    a = xp.abs(x.astype(xp.float64))
+def _erfc_nonneg(a):
+    """erfc(a) for a >= 0 (float64), to double precision, relative accuracy kept in the tail.
+
+    a < 3: 1 - erf with erf(a) = 2/sqrt(pi) e^{-a^2} sum_n 2^n a^{2n+1} / (2n+1)!! (all terms positive, no
+    cancellation); a >= 3: the continued fraction erfc(a) = e^{-a^2}/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/...))).
+    """
     out = xp.empty_like(a)
     small = a < 3.0
     xs = a[small]
@@ -68,15 +70,15 @@ def _erf(x):
     for n in range(1, 60):
         term *= (2.0 / (2 * n + 1)) * x2
         total += term
-    out[small] = (2.0 / math.sqrt(math.pi)) * xp.exp(-x2) * total
+    out[small] = 1.0 - (2.0 / math.sqrt(math.pi)) * xp.exp(-x2) * total
     big = ~small
     if big.any():
         xb = a[big]
         k = xb.copy()
         for j in range(50, 0, -1):
             k = xb + (j / 2.0) / k
-        out[big] = 1.0 - xp.exp(-xb * xb) / (math.sqrt(math.pi) * k)
-    return (xp.sign(x) * out).astype(x.dtype, copy=False)
+        out[big] = xp.exp(-xb * xb) / (math.sqrt(math.pi) * k)
+    return out
 
 
 # ----------------------------------------------------------------------------------------- rectifiers
@@ -196,29 +198,50 @@ class Elu(ArrayFunction):
         return g * d, None, None, None
 
 
+def _normal_cdf(x):
+    """Phi(x) = 0.5 erfc(-x / sqrt(2)).  float64: ``_erfc_nonneg`` (double precision); other dtypes:
+    Numerical Recipes' Chebyshev fit of erfc (relative error < 1.2e-7 everywhere, tails included), in x's dtype."""
+    if x.dtype == xp.float64:
+        half_erfc = 0.5 * _erfc_nonneg(xp.abs(x) * (1.0 / math.sqrt(2.0)))
+        return xp.where(x < 0, half_erfc, 1.0 - half_erfc)
+    t_ = x.dtype.type
+    z = xp.abs(x) * t_(1.0 / math.sqrt(2.0))
+    t = 1.0 / (1.0 + t_(0.5) * z)
+    poly = t_(0.17087277)
+    for c in (-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368,
+              -1.26551223):
+        poly = poly * t + t_(c)
+    half_erfc = t_(0.5) * t * xp.exp(poly - z * z)  # 0.5 erfc(|x| / sqrt 2)
+    return xp.where(x < 0, half_erfc, 1.0 - half_erfc).astype(x.dtype, copy=False)
+
+
 class Gelu(ArrayFunction):
-    """y = x * Phi(x) (exact) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) ('tanh')."""
+    """y = x * Phi(x) (exact) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) ('tanh').
+
+    dx = g * (Phi(x) + x phi(x)) (exact), or the derivative of the tanh form.
+    """
 
     @staticmethod
     def forward(ctx, x, approximate):
-        ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
             k = math.sqrt(2.0 / math.pi)
-            return 0.5 * x * (1.0 + xp.tanh(k * (x + 0.044715 * x ** 3)))
-        return x * (0.5 * (1.0 + _erf(x * (1.0 / math.sqrt(2.0)))))
+            t = xp.tanh(k * (x + 0.044715 * x ** 3))
+            ctx.save_for_backward(x, t)
+            return 0.5 * x * (1.0 + t)
+        cdf = _normal_cdf(x)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved
+        x, c = ctx.saved
         if ctx.approximate == "tanh":
             k = math.sqrt(2.0 / math.pi)
-            t = xp.tanh(k * (x + 0.044715 * x ** 3))
-            d = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * k * (1.0 + 3 * 0.044715 * x * x)
+            d = 0.5 * (1.0 + c) + 0.5 * x * (1.0 - c * c) * k * (1.0 + 3 * 0.044715 * x * x)
         else:
-            cdf = 0.5 * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
-            pdf = xp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
-            d = cdf + x * pdf
+            pdf = xp.exp(-0.5 * x * x) * x.dtype.type(1.0 / math.sqrt(2.0 * math.pi))
+            d = c + x * pdf
         return (g * d).astype(g.dtype, copy=False), None
 
 
@@ -579,6 +602,53 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input._data.ndim} is size {n}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) with Gumbel(0, 1) noise g; ``hard`` returns one-hot samples whose gradient is
+    the soft sample's (straight-through).  Same shape as logits."""
+    from ...random import _gen
+    from ...tensor import _make
+    g = -xp.log(_gen(None).standard_exponential(logits._data.shape)).astype(logits._data.dtype)
+    y_soft = softmax((logits + _make(g)) / tau, dim)
+    if not hard:
+        return y_soft
+    ys = y_soft._data
+    axis = dim % ys.ndim
+    y_hard = xp.zeros_like(ys)
+    xp.put_along_axis(y_hard, xp.expand_dims(ys.argmax(axis=axis), axis), 1.0, axis=axis)
+    return y_soft + _make(y_hard - ys)  # value y_hard, gradient of y_soft
+
+
+class RandomLeakyRelu(ArrayFunction):
+    """y = x if x >= 0 else a * x, with a ~ U(lower, upper) per element (given as ``slopes``)."""
+
+    @staticmethod
+    def forward(ctx, x, slopes):
+        d = xp.where(x >= 0, x.dtype.type(1), slopes).astype(x.dtype, copy=False)
+        ctx.save_for_backward(d)
+        return x * d
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        return g * d, None
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: negative slopes drawn from U(lower, upper) in training, (lower + upper) / 2 in eval."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ...random import _gen
+    x = input._data
+    slopes = _gen(None).uniform(lower, upper, x.shape).astype(x.dtype)
+    return _apply(RandomLeakyRelu, input, slopes, inplace=inplace, name="rrelu_with_noise")
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 # ------------------------------------------------------------------------------------- attention

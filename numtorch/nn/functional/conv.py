@@ -121,9 +121,13 @@ class ConvNd(ArrayFunction):
         nx, nw, nb = ctx.needs_input_grad[:3]
         g2 = K.output_to_wide(gy.reshape(geo.out_shape), geo)
         dx = K.conv_grad_input(g2, w4, geo).reshape(ctx.x_shape) if nx else None
-        dw = K.conv_grad_weight(col, g2, geo).reshape(ctx.w_shape) if nw else None
-        db = g2.reshape(geo.O, -1).sum(1) if nb else None
-        return dx, dw, db, None
+        dw = db = None
+        if nw:
+            dw, db = K.conv_grad_weight(col, g2, geo)   # db comes from col's row of ones
+            dw = dw.reshape(ctx.w_shape)
+        if nb and db is None:
+            db = g2.reshape(geo.O, -1).sum(1)
+        return dx, dw, db if nb else None, None
 
 
 class ConvTransposeNd(ArrayFunction):
@@ -151,7 +155,7 @@ class ConvTransposeNd(ArrayFunction):
         dx = None
         if nx:
             dx = K.wide_to_output(K._mm(K.weight_matrix(w4, geo), col), geo).reshape(ctx.x_shape)
-        dw = K.conv_grad_weight(col, x2, geo).reshape(ctx.w_shape) if nw else None
+        dw = K.conv_grad_weight(col, x2, geo)[0].reshape(ctx.w_shape) if nw else None
         db = gy4.sum(axis=(0, 2, 3)) if nb else None
         return dx, dw, db, None
 

@@ -24,7 +24,9 @@ from ...tensor import Size, Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
-           "margin_ranking_loss", "triplet_margin_loss", "SuspiciousLossInputWarning", "set_loss_input_checks"]
+           "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
+           "hinge_embedding_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+           "SuspiciousLossInputWarning", "set_loss_input_checks"]
 
 
 # --------------------------------------------------------------------------- mistake detection
@@ -115,30 +117,52 @@ def _unflatten_classes(d, shape):
 
 
 # ----------------------------------------------------------------------------- cross entropy
-class CrossEntropy(ArrayFunction):
-    """Fused log-softmax + negative log-likelihood over classes.
+def _wb(w, ndim: int):
+    """Class weights (C,) broadcast against (N, C) or (N, C, S)."""
+    return w.reshape((1, -1) + (1,) * (ndim - 2))
 
-    x: (M, C) logits; target: (M,) class indices or (M, C) probabilities; w: (C,) or None.
-    Per row, with q_c the weight each class's log-probability gets
+
+def _gather(z, t):
+    """z[n, t[n]] for (N, C) z, or z[n, t[n, s], s] for (N, C, S) z."""
+    if z.ndim == 2:
+        return z[xp.arange(z.shape[0]), t]
+    return xp.take_along_axis(z, t[:, None, :], 1)[:, 0, :]
+
+
+def _sub_at(d, t, v) -> None:
+    """d[n, t[n]] -= v[n] (or v), in place; the (N, C, S) form likewise along axis 1."""
+    if d.ndim == 2:
+        d[xp.arange(d.shape[0]), t] -= v
+        return
+    idx = t[:, None, :]
+    vv = v[:, None, :] if xp.ndim(v) else v
+    xp.put_along_axis(d, idx, xp.take_along_axis(d, idx, 1) - vv, 1)
+
+
+class CrossEntropy(ArrayFunction):
+    """Fused log-softmax + negative log-likelihood over the class axis 1.
+
+    x: (N, C) or (N, C, S) logits; target: class indices (N,) / (N, S), or probabilities shaped like x;
+    w: (C,) or None. For each position, with q_c the weight each class's log-probability gets
     (indices: (1-eps) w_t [c = t] + eps/C w_c;  probabilities: w_c ((1-eps) y_c + eps/C)):
         loss = -sum_c q_c log p_c,          dloss/dx = p * sum_c q_c - q.
-    'mean' divides by the summed weights of non-ignored targets (indices) or by M (probabilities).
-    Returns (M,) per-row losses for 'none', else a scalar.
+    'mean' divides by the summed weights of non-ignored targets (indices) or by N*S (probabilities).
+    Returns per-position losses (N,) / (N, S) for 'none', else a scalar.
     """
 
     @staticmethod
     def forward(ctx, x, target, w, ignore_index, reduction, eps, probs, rowmax):
-        m_rows, n_cls = x.shape
+        n_cls = x.shape[1]
+        nd = x.ndim
         z = x - rowmax  # rowmax = x.max(axis=1, keepdims=True), computed by the caller
         e = xp.exp(z)
         s = e.sum(axis=1, keepdims=True)
-        lse = xp.log(s)  # (M, 1)
+        lse = xp.log(s).squeeze(1)  # (N,) or (N, S)
         if probs:
             y = target * (1.0 - eps) + eps / n_cls if eps else target
-            q = y * w if w is not None else y
-            qsum = q.sum(axis=1)
-            loss = lse[:, 0] * qsum - (q * z).sum(axis=1)
-            denom = m_rows
+            q = y * _wb(w, nd) if w is not None else y
+            loss = lse * q.sum(axis=1) - (q * z).sum(axis=1)
+            denom = lse.size
             valid = t = None
         else:
             t = target
@@ -146,22 +170,20 @@ class CrossEntropy(ArrayFunction):
             if ignore_index is not None:  # the caller passes None when no target equals ignore_index
                 valid = t != ignore_index
                 t = xp.where(valid, t, 0)
-            rows = xp.arange(m_rows)
             wt = w[t] if w is not None else None
             if valid is not None:
-                wt = (wt if wt is not None else xp.ones(m_rows, dtype=x.dtype)) * valid
-            nll = lse[:, 0] - z[rows, t]
+                wt = (wt if wt is not None else xp.ones(t.shape, dtype=x.dtype)) * valid
+            nll = lse - _gather(z, t)
             if eps:
                 wsum = w.sum() if w is not None else n_cls
-                smooth = lse[:, 0] * wsum - ((z * w).sum(axis=1) if w is not None else z.sum(axis=1))
+                smooth = lse * wsum - ((z * _wb(w, nd)).sum(axis=1) if w is not None else z.sum(axis=1))
                 if valid is not None:
                     smooth = smooth * valid
                 nll_w = nll * wt if wt is not None else nll
                 loss = (1.0 - eps) * nll_w + (eps / n_cls) * smooth
             else:
                 loss = nll * wt if wt is not None else nll
-            denom = wt.sum() if wt is not None else m_rows
-            qsum = None
+            denom = wt.sum() if wt is not None else lse.size
         ctx.save_for_backward(e, s, target if probs else t, w, valid, z if probs else None)
         ctx.cfg = (reduction, eps, probs, denom, n_cls)
         loss = loss.astype(x.dtype, copy=False)
@@ -175,8 +197,9 @@ class CrossEntropy(ArrayFunction):
     def backward(ctx, g):
         e, s, t, w, valid, z = ctx.saved
         reduction, eps, probs, denom, n_cls = ctx.cfg
+        nd = e.ndim
         if reduction == "none":
-            scale = g[:, None]
+            scale = xp.expand_dims(g, 1)
         elif reduction == "mean":
             scale = g / denom
         else:
@@ -185,37 +208,35 @@ class CrossEntropy(ArrayFunction):
             dx = dt = None
             if ctx.needs_input_grad[0]:
                 y = t * (1.0 - eps) + eps / n_cls if eps else t
-                q = y * w if w is not None else y
+                q = y * _wb(w, nd) if w is not None else y
                 dx = ((e / s) * q.sum(axis=1, keepdims=True) - q) * scale
                 dx = dx.astype(e.dtype, copy=False)
             if ctx.needs_input_grad[1]:  # d/dy of -sum_c w_c ((1-eps) y_c + eps/C) log p_c
                 logp = z - xp.log(s)
-                dt = (-(1.0 - eps) * (logp * w if w is not None else logp) * scale).astype(e.dtype, copy=False)
+                dt = -(1.0 - eps) * (logp * _wb(w, nd) if w is not None else logp) * scale
+                dt = dt.astype(e.dtype, copy=False)
             return dx, dt, None, None, None, None, None, None
         if not ctx.needs_input_grad[0]:
             return None, None, None, None, None, None, None, None
         p = e / s
-        m_rows = e.shape[0]
-        rows = xp.arange(m_rows)
         wt = w[t] if w is not None else None
         if valid is not None:
-            wt = (wt if wt is not None else xp.ones(m_rows, dtype=e.dtype)) * valid
-        # Q = sum_c q_c = (1 - eps) w_t + eps/C * sum(w)   (times valid)
-        if eps:
+            wt = (wt if wt is not None else xp.ones(t.shape, dtype=e.dtype)) * valid
+        if eps:  # Q = sum_c q_c = (1 - eps) w_t + eps/C * sum(w)   (times valid)
             wsum = w.sum() if w is not None else n_cls
             qsum = (1.0 - eps) * (wt if wt is not None else 1.0) + (eps / n_cls) * wsum
             if valid is not None:
                 qsum = qsum * valid
-            d = p * (qsum[:, None] if xp.ndim(qsum) else qsum)
-            d[rows, t] -= (1.0 - eps) * (wt if wt is not None else 1.0)
-            smooth_q = (w[None, :] if w is not None else 1.0) * (eps / n_cls)
-            d -= smooth_q * (valid[:, None] if valid is not None else 1.0)
+            d = p * (xp.expand_dims(qsum, 1) if xp.ndim(qsum) else qsum)
+            _sub_at(d, t, (1.0 - eps) * (wt if wt is not None else 1.0))
+            smooth_q = (_wb(w, nd) if w is not None else 1.0) * (eps / n_cls)
+            d -= smooth_q * (xp.expand_dims(valid, 1) if valid is not None else 1.0)
         elif wt is None:
             d = p
-            d[rows, t] -= 1.0
+            _sub_at(d, t, 1.0)
         else:
-            d = p * wt[:, None]
-            d[rows, t] -= wt
+            d = p * xp.expand_dims(wt, 1)
+            _sub_at(d, t, wt)
         return (d * scale).astype(e.dtype, copy=False), None, None, None, None, None, None, None
 
 
@@ -285,20 +306,22 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                                "0D or 1D target tensor expected, multi-target not supported")
         if target._data.dtype != x.dtype:
             target = target.to(input.dtype)
-        t = target if x.ndim == 2 else target.reshape(1, -1) if x.ndim == 1 else _ClassesLast.apply(target)
+        t = target if x.ndim == 2 else target.reshape(1, -1) if x.ndim == 1 else \
+            target.reshape(x.shape[0], n_cls, -1)
         ignore = None
     else:
         _check_class_target(input, target, "cross_entropy")
-        t = target._data.reshape(-1)
+        t = target._data
+        t = t.reshape(1) if x.ndim == 1 else t if x.ndim == 2 else t.reshape(x.shape[0], -1)
         ignore = ignore_index if _check_bounds(t, n_cls, ignore_index) else None
     if x.ndim == 2:
         x_in = input
     elif x.ndim == 1:
         x_in = input.reshape(1, -1)
     else:
-        x_in = _ClassesLast.apply(input)  # (N*d1*..., C)
+        x_in = input.reshape(x.shape[0], n_cls, -1)  # (N, C, S): classes stay on axis 1, no copy
     x2 = x_in._data
-    if x2.shape[0] == 0:
+    if x2.size == 0:
         empty = input.sum() * 0 if reduction == "sum" else input.sum() * float("nan")
         return empty if reduction != "none" else input.sum(1) if x.ndim >= 2 else input.sum()
     rowmax = x2.max(axis=1, keepdims=True)
@@ -718,4 +741,101 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         from ...ops.compare import minimum
         d_neg = minimum(d_neg, d_swap)
     l = (d_pos - d_neg + margin).clamp(min=0)
+    return _reduce_tensor(l, reduction)
+
+
+# ----------------------------------------------------------------------------- further losses
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
+                     eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: exp(x) - y x (log_input) or x - y log(x + eps); ``full`` adds Stirling's
+    term y log y - y + 0.5 log(2 pi y) where y > 1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    l = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        y = target._data
+        safe = xp.where(y > 1, y, 1.0)
+        stirling = xp.where(y > 1, safe * xp.log(safe) - safe + 0.5 * xp.log(2 * math.pi * safe), 0.0)
+        from ...tensor import _make
+        l = l + _make(stirling.astype(input._data.dtype))
+    return _reduce_tensor(l, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var) (+ 0.5 log 2 pi with ``full``).
+
+    var: same shape as input, or input's shape without the last dim, or with last dim 1 (shared variance);
+    values below ``eps`` are raised to eps (without affecting the gradient), as in PyTorch.
+    """
+    _check_reduction(reduction)
+    if not isinstance(var, Tensor):
+        var = _as_operand(var, input)
+    in_shape, v_shape = input._data.shape, var._data.shape
+    if v_shape != in_shape:
+        if in_shape[:-1] == v_shape:
+            var = var.unsqueeze(-1)
+        elif not (in_shape[:-1] == v_shape[:-1] and v_shape[-1:] == (1,)):
+            raise ValueError("var is of incorrect size")
+    if (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    from ...tensor import _make
+    bump = xp.maximum(var._data, eps) - var._data  # clamp as a constant shift: gradient flows as through var
+    var = var + _make(bump.astype(var._data.dtype))
+    l = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        l = l + 0.5 * math.log(2 * math.pi)
+    return _reduce_tensor(l, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-y x)) for targets y in {1, -1}."""
+    from .activation import logsigmoid
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce_tensor(-logsigmoid(target * input), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    """x where y == 1, max(0, margin - x) where y == -1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    y = target._data
+    l = _const(y != -1, input) * input + _const(y != 1, input) * (margin - input).clamp(min=0)
+    return _reduce_tensor(l, reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                                reduce=None, reduction: str = "mean") -> Tensor:
+    """Per sample: mean over classes of -(y log sigmoid(x) + (1 - y) log sigmoid(-x)).  input, target (N, C)."""
+    from .activation import logsigmoid
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    l = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        l = l * weight
+    l = l.sum(dim=-1) / input._data.shape[-1]
+    return _reduce_tensor(l, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Per sample: sum over classes i != y of max(0, margin - x[y] + x[i])^p / C (times weight[y]).
+    input (N, C) or (C,), target (N,) or ()."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x = input if input.dim() == 2 else input.unsqueeze(0)
+    t = target._data.reshape(-1)
+    n_cls = x._data.shape[1]
+    from ...tensor import _make
+    xy = x.gather(1, _make(t[:, None]))
+    z = (margin - xy + x).clamp(min=0)
+    if p == 2:
+        z = z * z
+    z = z * _const(xp.arange(n_cls)[None, :] != t[:, None], x)
+    if weight is not None:
+        z = z * _make(weight._data[t][:, None])
+    l = z.sum(1) / n_cls
+    if input.dim() == 1:
+        l = l.reshape(())
     return _reduce_tensor(l, reduction)

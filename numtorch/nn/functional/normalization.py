@@ -15,7 +15,7 @@ from ...autograd.function import ArrayFunction
 from ...ops._util import unbroadcast
 from ...tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm", "normalize",
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm", "rms_norm", "normalize",
            "cosine_similarity", "pairwise_distance"]
 
 
@@ -24,45 +24,67 @@ def _torch_size(shape) -> str:
 
 
 # ------------------------------------------------------------------------------------ batch norm
+def _per_channel(v):
+    return v[None, :, None]  # (C,) -> (1, C, 1), against the (N, C, S) view
+
+
 class BatchNorm(ArrayFunction):
     """y = (x - mean) / sqrt(var + eps) * w + b per channel (dim 1).  x: (N, C, *) -> same shape.
 
-    training=True: mean/var are this batch's (biased) statistics over every dim but 1, passed in by the
-    caller, and the gradient flows through them. training=False: mean/var are running statistics
-    (constants), so dx = g * w / sqrt(var + eps).
+    Works on the (N, C, S) view of x. training=True: mean/var are this batch's (biased) statistics and the
+    gradient flows through them; running_mean/running_var (arrays or None) are updated in place with
+    ``momentum`` (variance unbiased). training=False: mean/var are the running statistics (constants), so
+    dx = g * w / sqrt(var + eps).
     """
 
     @staticmethod
-    def forward(ctx, x, w, b, mean, var, training, eps):
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        invstd = 1.0 / xp.sqrt(var + eps)
-        xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
-        y = xhat * w.reshape(shape) if w is not None else xhat.copy()  # never hand out the saved xhat
+    def forward(ctx, x, w, b, running_mean, running_var, training, momentum, eps):
+        n, c = x.shape[:2]
+        x3 = x.reshape(n, c, -1)
+        m = x3.shape[0] * x3.shape[2]
+        if training:
+            mean = xp.einsum("ncs->c", x3) / m
+            xhat = x3 - _per_channel(mean)  # centred, scaled in place below
+            var = xp.einsum("ncs,ncs->c", xhat, xhat) / m
+            if running_mean is not None:
+                running_mean *= (1 - momentum)
+                running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
+            if running_var is not None:
+                running_var *= (1 - momentum)
+                running_var += (momentum * m / max(m - 1, 1)) * var.astype(running_var.dtype, copy=False)
+        else:
+            mean = running_mean.astype(x.dtype, copy=False)
+            var = running_var.astype(x.dtype, copy=False)
+            xhat = x3 - _per_channel(mean)
+        invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat *= _per_channel(invstd)
+        y = xhat * _per_channel(w) if w is not None else xhat.copy()  # never hand out the saved xhat
         if b is not None:
-            y += b.reshape(shape)
+            y += _per_channel(b)
         ctx.save_for_backward(xhat, w, invstd)
         ctx.training = training
-        return y
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
         xhat, w, invstd = ctx.saved
-        shape = (1, -1) + (1,) * (g.ndim - 2)
-        axes = (0,) + tuple(range(2, g.ndim))
-        n = ctx.needs_input_grad
-        dw = (g * xhat).sum(axis=axes) if n[1] else None
-        db = g.sum(axis=axes) if n[2] else None
+        g3 = g.reshape(xhat.shape)
+        need = ctx.needs_input_grad
+        gsum = xp.einsum("ncs->c", g3) if (need[2] or (need[0] and ctx.training)) else None
+        gxsum = xp.einsum("ncs,ncs->c", g3, xhat) if (need[1] or (need[0] and ctx.training)) else None
         dx = None
-        if n[0]:
-            scale = (invstd * w if w is not None else invstd).reshape(shape)
+        if need[0]:
+            scale = invstd * w if w is not None else invstd
             if ctx.training:
-                m = g.size // g.shape[1]
-                gsum = db if db is not None else g.sum(axis=axes)
-                gxsum = dw if dw is not None else (g * xhat).sum(axis=axes)
-                dx = scale * (g - (gsum / m).reshape(shape) - xhat * (gxsum / m).reshape(shape))
+                m = xhat.shape[0] * xhat.shape[2]
+                # dx = scale * (g - gsum/m - xhat * gxsum/m), built with one temporary
+                dx = xhat * _per_channel(-scale * gxsum / m)
+                dx += g3 * _per_channel(scale)
+                dx -= _per_channel(scale * gsum / m)
             else:
-                dx = g * scale
-        return dx, dw, db, None, None, None, None
+                dx = g3 * _per_channel(scale)
+            dx = dx.reshape(g.shape)
+        return (dx, gxsum if need[1] else None, gsum if need[2] else None, None, None, None, None, None)
 
 
 def _check_stat(t, c: int, name: str) -> None:
@@ -87,31 +109,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for p, nm in ((weight, "weight"), (bias, "bias")):
         if p is not None and p._data.size != c:
             raise RuntimeError(f"{nm} should contain {c} elements not {p._data.size}")
-    wa = weight._data if weight is not None else None
-    ba = bias._data if bias is not None else None
     if training:
-        m = x.size // c if c else 0
-        if m <= 1:
+        if (x.size // c if c else 0) <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{_torch_size(x.shape)}")
-        axes = (0,) + tuple(range(2, x.ndim))
-        mean = x.mean(axis=axes)
-        centred = x - mean.reshape((1, -1) + (1,) * (x.ndim - 2))
-        var = (centred * centred).mean(axis=axes)
-        if running_mean is not None:
-            running_mean._data *= (1 - momentum)
-            running_mean._data += momentum * mean.astype(running_mean._data.dtype, copy=False)
-            running_mean._version[0] += 1
-        if running_var is not None:
-            running_var._data *= (1 - momentum)
-            running_var._data += (momentum * m / (m - 1)) * var.astype(running_var._data.dtype, copy=False)
-            running_var._version[0] += 1
-        return BatchNorm.apply(input, weight, bias, mean, var, True, eps)
-    if running_mean is None or running_var is None:
+    elif running_mean is None or running_var is None:
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    mean = running_mean._data.astype(x.dtype, copy=False)
-    var = running_var._data.astype(x.dtype, copy=False)
-    return BatchNorm.apply(input, weight, bias, mean, var, False, eps)
+    rm = running_mean._data if running_mean is not None else None
+    rv = running_var._data if running_var is not None else None
+    out = BatchNorm.apply(input, weight, bias, rm, rv, bool(training), momentum, eps)
+    if training:
+        for t in (running_mean, running_var):
+            if t is not None:
+                t._version[0] += 1
+    return out
 
 
 # ----------------------------------------------------------------------- layer/group/instance norm
@@ -119,37 +130,52 @@ class NormAffine(ArrayFunction):
     """Normalise x over the last axis of its (rows, K) view ``group_shape``, then y = xhat * w + b with
     w, b reshaped to ``param_shape`` (broadcast against x).  x: any shape -> same shape.
 
-    Backward per row (M = K): dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w.
+    Backward per row: dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w.
     """
 
     @staticmethod
     def forward(ctx, x, w, b, group_shape, param_shape, eps):
         xg = x.reshape(group_shape)
-        mean = xg.mean(axis=-1, keepdims=True)
-        centred = xg - mean
-        var = (centred * centred).mean(axis=-1, keepdims=True)
-        invstd = 1.0 / xp.sqrt(var + eps)
-        xhat = (centred * invstd).reshape(x.shape)
-        y = xhat * w.reshape(param_shape) if w is not None else xhat
+        k = xg.shape[-1]
+        xhat = xg - (xg.sum(axis=-1, keepdims=True) / k)  # centred, scaled in place below
+        var = xp.einsum("rk,rk->r", xhat, xhat)[:, None] / k
+        invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat *= invstd
+        xhat = xhat.reshape(x.shape)
+        y = xhat * w.reshape(param_shape) if w is not None else xhat.copy()  # never hand out the saved xhat
         if b is not None:
-            y = y + b.reshape(param_shape)
+            y += b.reshape(param_shape)
         ctx.save_for_backward(xhat, w, invstd)
         ctx.shapes = (group_shape, param_shape, b.shape if b is not None else None)
-        return y.astype(x.dtype, copy=False) if y is not xhat else xhat.copy()
+        return y
 
     @staticmethod
     def backward(ctx, g):
         xhat, w, invstd = ctx.saved
         group_shape, param_shape, b_shape = ctx.shapes
         n = ctx.needs_input_grad
-        dw = unbroadcast(g * xhat, param_shape).reshape(w.shape) if n[1] else None
-        db = unbroadcast(g, param_shape).reshape(b_shape) if n[2] else None
+        trailing = len(param_shape) and tuple(g.shape[g.ndim - len(param_shape):]) == tuple(param_shape)
+        dw = db = None
+        if n[1]:
+            if trailing:  # LayerNorm: parameters cover the trailing dims
+                kk = w.size
+                dw = xp.einsum("rk,rk->k", g.reshape(-1, kk), xhat.reshape(-1, kk)).reshape(w.shape)
+            else:
+                dw = unbroadcast(g * xhat, param_shape).reshape(w.shape)
+        if n[2]:
+            db = (g.reshape(-1, int(xp.prod(b_shape))).sum(axis=0) if trailing else
+                  unbroadcast(g, param_shape)).reshape(b_shape)
         dx = None
         if n[0]:
             dxhat = (g * w.reshape(param_shape) if w is not None else g).reshape(group_shape)
             xg = xhat.reshape(group_shape)
-            dx = invstd * (dxhat - dxhat.mean(axis=-1, keepdims=True)
-                           - xg * (dxhat * xg).mean(axis=-1, keepdims=True))
+            k = xg.shape[-1]
+            m1 = dxhat.sum(axis=-1, keepdims=True) / k
+            m2 = xp.einsum("rk,rk->r", dxhat, xg)[:, None] / k
+            dx = xg * (-m2)
+            dx += dxhat
+            dx -= m1
+            dx *= invstd
             dx = dx.reshape(g.shape)
         return dx, dw, db, None, None, None
 
@@ -215,6 +241,50 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
             running_var._version[0] += 1
     param_shape = (c,) + (1,) * (x.ndim - 2)
     return NormAffine.apply(input, weight, bias, (n * c, -1) if x.size else (0, 1), param_shape, eps)
+
+
+class RMSNorm(ArrayFunction):
+    """y = x / sqrt(mean(x^2) + eps) * w over the last axis of the (rows, K) view.  x any shape -> same.
+
+    Backward per row: dx = r * (dxhat - xhat * mean(dxhat * xhat)), r = 1/sqrt(mean(x^2) + eps), dxhat = g * w.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, k, eps):
+        xg = x.reshape(-1, k)
+        r = 1.0 / xp.sqrt((xg * xg).mean(axis=1, keepdims=True) + eps)
+        xhat = (xg * r).reshape(x.shape)
+        ctx.save_for_backward(xhat, w, r)
+        ctx.k = k
+        return (xhat * w if w is not None else xhat.copy()).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, w, r = ctx.saved
+        k = ctx.k
+        n = ctx.needs_input_grad
+        dw = (g * xhat).reshape(-1, k).sum(axis=0).reshape(w.shape) if n[1] else None
+        dx = None
+        if n[0]:
+            dxh = (g * w if w is not None else g).reshape(-1, k)
+            xg = xhat.reshape(-1, k)
+            dx = (r * (dxh - xg * (dxh * xg).mean(axis=1, keepdims=True))).reshape(g.shape)
+        return dx, dw, None, None
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2 over normalized_shape) + eps) * weight; eps defaults to the dtype's machine epsilon."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    x = input._data
+    k = len(normalized_shape)
+    if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(x.shape)}")
+    if eps is None:
+        eps = float(xp.finfo(x.dtype).eps)
+    return RMSNorm.apply(input, weight, math.prod(normalized_shape), eps)
 
 
 # --------------------------------------------------------------------------- local response norm

@@ -11,7 +11,7 @@ from .module import Module
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Hardswish",
            "Hardsigmoid", "Hardtanh", "Sigmoid", "Tanh", "Softplus", "Softsign", "Softmax", "LogSoftmax", "Softmin",
            "Threshold", "LogSigmoid", "GLU", "Hardshrink", "Softshrink", "Tanhshrink", "Softmax2d",
-           "MultiheadAttention"]
+           "MultiheadAttention", "RReLU"]
 
 
 def _inplace(inplace: bool, lead: str = ", ") -> str:
@@ -429,3 +429,17 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             out = out.transpose(0, 1)
         return out, weights
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, the mean slope in eval."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}{_inplace(self.inplace)}"
