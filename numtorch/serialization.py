@@ -28,7 +28,7 @@ import pickle
 import struct
 import tempfile
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any, BinaryIO, Callable, Union
 
 import numpy as np
@@ -162,8 +162,10 @@ class _Encoder:
             return [self.enc(v) for v in obj]
         if type(obj) is tuple:
             return {"$tuple": [self.enc(v) for v in obj]}
-        if type(obj) in (dict, OrderedDict):
+        if type(obj) in (dict, OrderedDict, Counter):
             out = {"$dict": [[self.enc(k), self.enc(v)] for k, v in obj.items()]}
+            if type(obj) is Counter:  # MultiStepLR keeps its milestones in a Counter
+                out["counter"] = True
             if type(obj) is OrderedDict:
                 out["ordered"] = True
                 meta = getattr(obj, "_metadata", None)
@@ -285,7 +287,7 @@ class _Decoder:
         if not isinstance(o, dict):
             return o
         if "$dict" in o:
-            d = OrderedDict() if o.get("ordered") else {}
+            d = OrderedDict() if o.get("ordered") else Counter() if o.get("counter") else {}
             for k, v in o["$dict"]:
                 d[self.dec(k)] = self.dec(v)
             if "metadata" in o:

@@ -138,7 +138,7 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, progress: Op
 
     ``stop_after_batches`` simulates a Ctrl-C after that many batches of this call (for tests).
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     run_dir = Path(run_dir)
     ckpt_dir = run_dir / CHECKPOINT_DIR

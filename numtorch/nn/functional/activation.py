@@ -207,11 +207,16 @@ def _normal_cdf(x):
     t_ = x.dtype.type
     z = xp.abs(x) * t_(1.0 / math.sqrt(2.0))
     t = 1.0 / (1.0 + t_(0.5) * z)
-    poly = t_(0.17087277)
-    for c in (-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368,
-              -1.26551223):
-        poly = poly * t + t_(c)
-    half_erfc = t_(0.5) * t * xp.exp(poly - z * z)  # 0.5 erfc(|x| / sqrt 2)
+    poly = t * t_(0.17087277)
+    for c in (-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368):
+        poly += t_(c)  # Horner's scheme, in place
+        poly *= t
+    poly -= t_(1.26551223)
+    z *= z
+    poly -= z
+    half_erfc = xp.exp(poly, out=poly)
+    half_erfc *= t
+    half_erfc *= t_(0.5)  # 0.5 erfc(|x| / sqrt 2)
     return xp.where(x < 0, half_erfc, 1.0 - half_erfc).astype(x.dtype, copy=False)
 
 

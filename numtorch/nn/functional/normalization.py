@@ -155,16 +155,26 @@ class NormAffine(ArrayFunction):
         group_shape, param_shape, b_shape = ctx.shapes
         n = ctx.needs_input_grad
         trailing = len(param_shape) and tuple(g.shape[g.ndim - len(param_shape):]) == tuple(param_shape)
+        channel = (not trailing and g.ndim == len(param_shape) + 1
+                   and all(p == 1 for p in param_shape[1:]) and param_shape[0] == g.shape[1])
         dw = db = None
         if n[1]:
             if trailing:  # LayerNorm: parameters cover the trailing dims
                 kk = w.size
                 dw = xp.einsum("rk,rk->k", g.reshape(-1, kk), xhat.reshape(-1, kk)).reshape(w.shape)
+            elif channel:  # group/instance norm: one parameter per channel (dim 1)
+                g3, x3 = g.reshape(g.shape[0], g.shape[1], -1), xhat.reshape(g.shape[0], g.shape[1], -1)
+                dw = xp.einsum("ncs,ncs->c", g3, x3).reshape(w.shape)
             else:
                 dw = unbroadcast(g * xhat, param_shape).reshape(w.shape)
         if n[2]:
-            db = (g.reshape(-1, int(xp.prod(b_shape))).sum(axis=0) if trailing else
-                  unbroadcast(g, param_shape)).reshape(b_shape)
+            if trailing:
+                db = g.reshape(-1, int(xp.prod(b_shape))).sum(axis=0)
+            elif channel:
+                db = xp.einsum("ncs->c", g.reshape(g.shape[0], g.shape[1], -1))
+            else:
+                db = unbroadcast(g, param_shape)
+            db = db.reshape(b_shape)
         dx = None
         if n[0]:
             dxhat = (g * w.reshape(param_shape) if w is not None else g).reshape(group_shape)
