@@ -104,30 +104,32 @@ def _check_kernel_fits(batched, kernel, pads, dilation, n: int) -> None:
 
 
 class ConvNd(ArrayFunction):
-    """Convolution of (B, C, [H,] W) with (O, C/groups, [KH,] KW) -> (B, O, [OH,] OW) (also unbatched)."""
+    """Convolution of (B, C, [H,] W) with (O, C/groups, [KH,] KW) -> (B, O, [OH,] OW) (also unbatched).
+
+    Saves col for backward when the whole batch ran as one GEMM; a large batch runs in cache-sized
+    blocks of images and backward rebuilds each block's col from the saved input.
+    """
 
     @staticmethod
     def forward(ctx, x, w, b, geo: K.ConvGeometry):
-        ctx.geo, ctx.x_shape, ctx.w_shape = geo, x.shape, w.shape
+        ctx.geo, ctx.x_shape, ctx.w_shape, ctx.bias = geo, x.shape, w.shape, b is not None
         w4 = w.reshape(geo.O, geo.Cg, geo.KH, geo.KW)
-        out, col = K.conv_forward(x.reshape(geo.B, geo.C, geo.H, geo.W), w4, b, geo)
-        ctx.save_for_backward(col, w4)
+        keep = ctx.needs_input_grad[1] or ctx.needs_input_grad[2]
+        out, col = K.conv_forward_blocked(x.reshape(geo.B, geo.C, geo.H, geo.W), w4, b, geo, keep)
+        ctx.save_for_backward(x, w, col)
         return out.reshape(_out_shape(x.shape, out.shape, w.ndim))
 
     @staticmethod
     def backward(ctx, gy):
-        col, w4 = ctx.saved
+        x, w, col = ctx.saved
         geo = ctx.geo
         nx, nw, nb = ctx.needs_input_grad[:3]
-        g2 = K.output_to_wide(gy.reshape(geo.out_shape), geo)
-        dx = K.conv_grad_input(g2, w4, geo).reshape(ctx.x_shape) if nx else None
-        dw = db = None
-        if nw:
-            dw, db = K.conv_grad_weight(col, g2, geo)   # db comes from col's row of ones
-            dw = dw.reshape(ctx.w_shape)
+        dx, dw, db = K.conv_backward_blocked(gy.reshape(geo.out_shape), x.reshape(geo.B, geo.C, geo.H, geo.W), col,
+                                             w.reshape(geo.O, geo.Cg, geo.KH, geo.KW), geo, nx, nw or nb, ctx.bias)
         if nb and db is None:
-            db = g2.reshape(geo.O, -1).sum(1)
-        return dx, dw, db if nb else None, None
+            db = gy.reshape(geo.B, geo.O, -1).sum(axis=(0, 2))
+        return (dx.reshape(ctx.x_shape) if nx else None, dw.reshape(ctx.w_shape) if nw else None,
+                db if nb else None, None)
 
 
 class ConvTransposeNd(ArrayFunction):
