@@ -12,3 +12,5 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
