@@ -83,7 +83,7 @@ def load_raw(name: str, train: bool, data: Optional[str] = None) -> tuple[np.nda
     try:
         ds = cls(str(root), train=train, download=download)
     except Exception as e:  # the datasets' own clear message (missing files, offline download, bad checksum)
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        msg = " ".join(line.strip() for line in str(e).splitlines() if line.strip()) or type(e).__name__
         raise DataError(f"{info.cls_name} in {root}: {msg}") from None
     images = _to_numpy(ds.data)
     labels = _to_numpy(ds.targets).astype(np.int64)

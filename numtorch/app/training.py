@@ -142,9 +142,9 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, progress: Op
 
     run_dir = Path(run_dir)
     ckpt_dir = run_dir / CHECKPOINT_DIR
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
     set_threads(cfg.threads)
     splits = splits or load_splits(cfg.dataset, cfg.data, cfg.val_size, cfg.limit_train, cfg.limit_test)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)  # only once the data is there
 
     numtorch.manual_seed(cfg.seed)
     model = make_model(cfg, splits)

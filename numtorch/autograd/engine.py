@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import sys
+
 from .._backend import xp
 from .function import FREED_MESSAGE, AccumulateGrad, _edge
 from . import anomaly
@@ -51,6 +53,10 @@ def _run_pre_hooks(node, buffer) -> None:
                 buffer[nr] = result._data
 
 
+_refcount = sys.getrefcount
+_OWNED_REFS = 3  # run_backward's local, this function's argument, getrefcount's own argument
+
+
 def _accumulate(node: AccumulateGrad, grad) -> None:
     var = node.variable
     if var._hooks:
@@ -64,7 +70,11 @@ def _accumulate(node: AccumulateGrad, grad) -> None:
     if grad.shape != data.shape:
         grad = xp.broadcast_to(grad, data.shape)
     if var.grad is None:
-        var.grad = _make(xp.array(grad, copy=True), False, None)  # never alias a gradient another node holds
+        # A fresh array nobody else references becomes .grad as is; anything shared (a view, an array another
+        # edge or a hook still holds) is copied, so in-place accumulation later can never touch another gradient.
+        if grad.base is not None or not grad.flags.writeable or _refcount(grad) > _OWNED_REFS:
+            grad = xp.array(grad, copy=True)
+        var.grad = _make(grad, False, None)
     else:
         xp.add(var.grad._data, grad, out=var.grad._data)  # in place, as PyTorch accumulates
 
@@ -121,7 +131,10 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
                     capture[(node, nr)] = buffer[nr]
         if type(node) is AccumulateGrad:
             if capture is None and buffer[0] is not None:
-                _accumulate(node, buffer[0])
+                grad = buffer[0]
+                buffer = buf = in_grads = g = None  # drop the loop's references so _accumulate can tell ownership
+                _accumulate(node, grad)
+                grad = None
             continue
         if node._n_outputs == 1:
             empty = buffer[0] is None

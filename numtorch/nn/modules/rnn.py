@@ -19,6 +19,8 @@ import numbers
 import warnings
 
 from ... import creation
+from ..._backend import xp
+from ...autograd.function import ArrayFunction
 from ...ops.layout import unbind
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
@@ -60,6 +62,158 @@ def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh) -> Tensor:
     z = (i_z + h_z).sigmoid()
     n = (i_n + r * h_n).tanh()
     return n + z * (h - n)
+
+
+# ------------------------------------------------------------------------------ fused whole-sequence layers
+# One layer-direction over the whole sequence as one autograd node: the forward loop keeps the gate
+# activations, backward runs BPTT in reverse and does the weight gradient in one matmul at the end.
+# gi (L, N, G*H) = x W_ih^T + b_ih comes in precomputed (a differentiable linear over all steps).
+# Outputs: hs (L, N, H) (hs[t] is the state after step t, in input time order), h_T (N, H) [, c_T (N, H)].
+def _sigmoid(x):
+    """Overflow-free logistic: 1/(1+exp(-x)) = (1 + tanh(x/2)) / 2."""
+    return 0.5 + 0.5 * xp.tanh(0.5 * x)
+
+
+def _order(length: int, reverse: bool):
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _h_prev(hs, h0, reverse: bool):
+    """The state each step read: (L, N, H) array of h_{t-1} (h_{t+1} when running in reverse)."""
+    return xp.concatenate([hs[1:], h0[None]], 0) if reverse else xp.concatenate([h0[None], hs[:-1]], 0)
+
+
+class _RNNLayer(ArrayFunction):
+    """h_t = act(gi_t + h_{t-1} W_hh^T + b_hh), act = tanh or relu.  gi (L, N, H), h0 (N, H) -> hs, h_T."""
+
+    @staticmethod
+    def forward(ctx, gi, h0, w_hh, b_hh, relu: bool, reverse: bool):
+        hs = xp.empty(gi.shape[:2] + (h0.shape[1],), dtype=gi.dtype)
+        h = h0
+        for t in _order(gi.shape[0], reverse):
+            pre = gi[t] + h @ w_hh.T
+            if b_hh is not None:
+                pre += b_hh
+            h = xp.maximum(pre, 0) if relu else xp.tanh(pre)
+            hs[t] = h
+        ctx.save_for_backward(hs, h0, w_hh)
+        ctx.relu, ctx.reverse = relu, reverse
+        return hs, h
+
+    @staticmethod
+    def backward(ctx, g_hs, g_hT):
+        hs, h0, w_hh = ctx.saved
+        dpre = xp.empty_like(hs)
+        dh = g_hT
+        for t in _order(hs.shape[0], not ctx.reverse):      # reverse of the forward order
+            dh = dh + g_hs[t]
+            dpre[t] = dh * (hs[t] > 0) if ctx.relu else dh * (1 - hs[t] * hs[t])
+            dh = dpre[t] @ w_hh
+        flat = dpre.reshape(-1, dpre.shape[-1])
+        dw = flat.T @ _h_prev(hs, h0, ctx.reverse).reshape(-1, hs.shape[-1])
+        return dpre, dh, dw, flat.sum(0), None, None
+
+
+class _LSTMLayer(ArrayFunction):
+    """gates = gi_t + h W_hh^T + b_hh as (i, f, g, o); c_t = f c + i g; h_t = o tanh(c_t).  -> hs, h_T, c_T."""
+
+    @staticmethod
+    def forward(ctx, gi, h0, c0, w_hh, b_hh, reverse: bool):
+        L, N = gi.shape[:2]
+        H = h0.shape[1]
+        acts = xp.empty_like(gi)                               # activated gates, (L, N, 4H)
+        cs = xp.empty((L, N, H), dtype=gi.dtype)
+        hs = xp.empty((L, N, H), dtype=gi.dtype)
+        h, c = h0, c0
+        for t in _order(L, reverse):
+            z = gi[t] + h @ w_hh.T
+            if b_hh is not None:
+                z += b_hh
+            a = acts[t]
+            a[:, :2 * H] = _sigmoid(z[:, :2 * H])              # i, f
+            a[:, 2 * H:3 * H] = xp.tanh(z[:, 2 * H:3 * H])     # g
+            a[:, 3 * H:] = _sigmoid(z[:, 3 * H:])              # o
+            c = a[:, H:2 * H] * c + a[:, :H] * a[:, 2 * H:3 * H]
+            h = a[:, 3 * H:] * xp.tanh(c)
+            cs[t], hs[t] = c, h
+        ctx.save_for_backward(acts, cs, hs, h0, c0, w_hh)
+        ctx.reverse = reverse
+        return hs, h, c
+
+    @staticmethod
+    def backward(ctx, g_hs, g_hT, g_cT):
+        acts, cs, hs, h0, c0, w_hh = ctx.saved
+        L, N, H = hs.shape
+        reverse = ctx.reverse
+        dz = xp.empty_like(acts)
+        dh, dc = g_hT, g_cT
+        for t in _order(L, not reverse):
+            a = acts[t]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            prev = t + 1 if reverse else t - 1
+            c_prev = cs[prev] if 0 <= prev < L else c0
+            tc = xp.tanh(cs[t])
+            dh = dh + g_hs[t]
+            dc = dc + dh * o * (1 - tc * tc)
+            d = dz[t]
+            d[:, :H] = dc * g * i * (1 - i)
+            d[:, H:2 * H] = dc * c_prev * f * (1 - f)
+            d[:, 2 * H:3 * H] = dc * i * (1 - g * g)
+            d[:, 3 * H:] = dh * tc * o * (1 - o)
+            dc = dc * f
+            dh = d @ w_hh
+        flat = dz.reshape(-1, 4 * H)
+        dw = flat.T @ _h_prev(hs, h0, reverse).reshape(-1, H)
+        return dz, dh, dc, dw, flat.sum(0), None
+
+
+class _GRULayer(ArrayFunction):
+    """r, z = s(gi + gh) parts; n = tanh(gi_n + r gh_n); h_t = n + z (h - n); gh = h W_hh^T + b_hh.  -> hs, h_T."""
+
+    @staticmethod
+    def forward(ctx, gi, h0, w_hh, b_hh, reverse: bool):
+        L, N = gi.shape[:2]
+        H = h0.shape[1]
+        rzn = xp.empty_like(gi)                                # r, z, n activations, (L, N, 3H)
+        ghn = xp.empty((L, N, H), dtype=gi.dtype)              # gh_n, needed for dr
+        hs = xp.empty((L, N, H), dtype=gi.dtype)
+        h = h0
+        for t in _order(L, reverse):
+            gh = h @ w_hh.T
+            if b_hh is not None:
+                gh += b_hh
+            a = rzn[t]
+            a[:, :2 * H] = _sigmoid(gi[t, :, :2 * H] + gh[:, :2 * H])
+            ghn[t] = gh[:, 2 * H:]
+            a[:, 2 * H:] = xp.tanh(gi[t, :, 2 * H:] + a[:, :H] * ghn[t])
+            n = a[:, 2 * H:]
+            h = n + a[:, H:2 * H] * (h - n)
+            hs[t] = h
+        ctx.save_for_backward(rzn, ghn, hs, h0, w_hh)
+        ctx.reverse = reverse
+        return hs, h
+
+    @staticmethod
+    def backward(ctx, g_hs, g_hT):
+        rzn, ghn, hs, h0, w_hh = ctx.saved
+        L, N, H = hs.shape
+        reverse = ctx.reverse
+        hp = _h_prev(hs, h0, reverse)
+        dgi = xp.empty_like(rzn)
+        dgh = xp.empty_like(rzn)
+        dh = g_hT
+        for t in _order(L, not reverse):
+            a = rzn[t]
+            r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            dh = dh + g_hs[t]
+            dn = dh * (1 - z) * (1 - n * n)
+            dgi[t, :, :H] = dgh[t, :, :H] = dn * ghn[t] * r * (1 - r)
+            dgi[t, :, H:2 * H] = dgh[t, :, H:2 * H] = dh * (hp[t] - n) * z * (1 - z)
+            dgi[t, :, 2 * H:] = dn
+            dgh[t, :, 2 * H:] = dn * r
+            dh = dh * z + dgh[t] @ w_hh
+        flat = dgh.reshape(-1, 3 * H)
+        return dgi, dh, flat.T @ hp.reshape(-1, H), flat.sum(0), None
 
 
 # ------------------------------------------------------------------------------ multi-layer modules
@@ -215,24 +369,18 @@ class RNNBase(Module):
                 names = self._all_weights[layer * num_directions + direction]
                 w_ih, w_hh = params[names[0]], params[names[1]]
                 b_ih, b_hh = (params[names[2]], params[names[3]]) if self.bias else (None, None)
-                gi_all = unbind(F.linear(layer_input, w_ih, b_ih), 0)   # L x (N, G*H)
-                if direction == 1:
-                    gi_all = gi_all[::-1]
-                state = hiddens[layer * num_directions + direction]
-                steps = []
-                for gi in gi_all:
-                    state = self._cell_step(gi, state, w_hh, b_hh)
-                    steps.append(state[0])
-                if direction == 1:
-                    steps.reverse()
-                outs.append(stack(steps, 0))
-                finals.append(state)
+                gi = F.linear(layer_input, w_ih, b_ih)           # (L, N, G*H): every step's input part at once
+                out, *state = self._layer(gi, hiddens[layer * num_directions + direction], w_hh, b_hh,
+                                          direction == 1)
+                outs.append(out)
+                finals.append(tuple(state))
             layer_input = outs[0] if num_directions == 1 else cat(outs, -1)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
         return layer_input, finals
 
-    def _cell_step(self, gi, state, w_hh, b_hh):
+    def _layer(self, gi, state, w_hh, b_hh, reverse: bool):
+        """One layer-direction over the sequence: -> (hs (L, N, H), *final state tensors)."""
         raise NotImplementedError
 
     def _forward_single(self, input, hx, name: str):
@@ -284,8 +432,8 @@ class RNN(RNNBase):
             raise ValueError(f"Unknown nonlinearity '{self.nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__(mode, *args, **kwargs)
 
-    def _cell_step(self, gi, state, w_hh, b_hh):
-        return (_rnn_step(gi, state[0], w_hh, b_hh, self.mode == "RNN_RELU"),)
+    def _layer(self, gi, state, w_hh, b_hh, reverse: bool):
+        return _RNNLayer.apply(gi, state[0], w_hh, b_hh, self.mode == "RNN_RELU", reverse)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         return self._forward_single(input, hx, "RNN")
@@ -299,8 +447,8 @@ class GRU(RNNBase):
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
-    def _cell_step(self, gi, state, w_hh, b_hh):
-        return (_gru_step(gi, state[0], w_hh, b_hh),)
+    def _layer(self, gi, state, w_hh, b_hh, reverse: bool):
+        return _GRULayer.apply(gi, state[0], w_hh, b_hh, reverse)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         return self._forward_single(input, hx, "GRU")
@@ -315,8 +463,8 @@ class LSTM(RNNBase):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
-    def _cell_step(self, gi, state, w_hh, b_hh):
-        return _lstm_step(gi, state[0], state[1], w_hh, b_hh)
+    def _layer(self, gi, state, w_hh, b_hh, reverse: bool):
+        return _LSTMLayer.apply(gi, state[0], state[1], w_hh, b_hh, reverse)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None):
         input, is_batched = self._prepare(input, hx, "LSTM")
