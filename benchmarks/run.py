@@ -236,7 +236,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--json", default=str(RESULTS / "latest.json"), help="where to write the JSON results")
     p.add_argument("--png", default=str(ROOT / "docs" / "benchmarks.png"), help="bar chart ('' to skip)")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
+    p.add_argument("--from-json", metavar="PATH", help="print the table and redraw the chart of an earlier run")
     args = p.parse_args(argv)
+    if args.from_json:
+        old = json.loads(Path(args.from_json).read_text())
+        m = old["meta"]
+        print(f"{m['started_utc']}: {m['threads']} thread(s), {m.get('clock', 'wall')} time, load average "
+              f"{m['load_avg_start'][0]:.2f}/{m['load_avg_end'][0]:.2f}")
+        print(table(old["workloads"], m["frameworks"], m.get("clock", "wall")))
+        if args.png:
+            from .plot import bar_chart
+            bar_chart(old, args.png)
+        return 0
     if args.list:
         for w in all_w:
             print(f"{w.name:20s} {w.title}")

@@ -13,6 +13,10 @@ from .ops import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._printing import set_printoptions
+from ._info import finfo, iinfo
+from math import e, inf, nan, pi  # torch.e, torch.inf, torch.nan and torch.pi are these Python floats
+
+newaxis = None
 
 __version__ = "0.1.0"
 from ._threads import get_num_threads, set_num_threads

@@ -14,11 +14,14 @@ __all__ = ["finfo", "iinfo"]
 
 def _check_dtype(kind: str, type) -> _dtype.dtype:
     if not isinstance(type, _dtype.dtype):
-        raise TypeError(f"{kind}(): argument 'type' (position 1) must be torch.dtype, not {builtin_type(type).__name__}")
+        hint = " (numtorch.bfloat16 is None: NumPy has no bfloat16)" if type is None else ""
+        raise TypeError(f"{kind}(): argument 'type' (position 1) must be torch.dtype, "
+                        f"not {builtin_type(type).__name__}{hint}")
     return type
 
 
 builtin_type = type
+_DEFAULT = object()  # finfo() with no argument; finfo(None) is an error, as in PyTorch (numtorch.bfloat16 is None)
 
 
 class finfo:
@@ -26,8 +29,8 @@ class finfo:
 
     __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
 
-    def __init__(self, type: _dtype.dtype | None = None) -> None:
-        d = _dtype.get_default_dtype() if type is None else _check_dtype("finfo", type)
+    def __init__(self, type: _dtype.dtype = _DEFAULT) -> None:
+        d = _dtype.get_default_dtype() if type is _DEFAULT else _check_dtype("finfo", type)
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-_DEFAULT_DTYPES = ("float32", "int64", "bool")
 PRINT_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
 
 
@@ -60,9 +59,16 @@ def format_array(arr: np.ndarray, indent: int) -> str:
         formatter = {"int": lambda x: str(x).rjust(width)}
     if arr.ndim == 0:
         return formatter[next(iter(formatter))](arr.item()).strip()
-    return np.array2string(arr, separator=", ", prefix=" " * indent, formatter=formatter,
+    text = np.array2string(arr, separator=", ", prefix=" " * indent, formatter=formatter,
                            threshold=PRINT_OPTIONS["threshold"], edgeitems=PRINT_OPTIONS["edgeitems"],
                            max_line_width=PRINT_OPTIONS["linewidth"])
+    # PyTorch prints an elided run inside a row as " ..." (two spaces after the comma)
+    return text.replace(", ..., ", ",  ..., ")
+
+
+def _default_float_name() -> str:
+    from ._dtype import get_default_dtype
+    return get_default_dtype().np.name
 
 
 def format_tensor(t, prefix: str = "tensor(") -> str:
@@ -73,7 +79,7 @@ def format_tensor(t, prefix: str = "tensor(") -> str:
         suffixes.append(f"size={tuple(arr.shape)}")
     else:
         body = format_array(arr, len(prefix))
-    if arr.dtype.name not in _DEFAULT_DTYPES:
+    if arr.dtype.name != _default_float_name() and (arr.size == 0 or arr.dtype.name not in ("int64", "bool")):
         suffixes.append(f"dtype=numtorch.{arr.dtype.name}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

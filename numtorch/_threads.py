@@ -113,6 +113,15 @@ def blas_controllers() -> List[_Controller]:
     return _controllers
 
 
+def _positive_int(n, name: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__"):
+        raise RuntimeError(f"{name} expects an int, but got {type(n).__name__}")
+    n = int(n.__index__())
+    if n <= 0:
+        raise RuntimeError(f"{name} expects a positive integer")
+    return n
+
+
 def set_num_threads(n: int) -> None:
     """Sets the number of threads used for intra-op parallelism on CPU (NumPy's BLAS thread pool).
 
@@ -120,11 +129,7 @@ def set_num_threads(n: int) -> None:
     running the model; it affects the whole process.
     """
     global _requested
-    if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__"):
-        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
-    n = int(n.__index__())
-    if n <= 0:
-        raise RuntimeError("set_num_threads expects a positive integer")
+    n = _positive_int(n, "set_num_threads")
     _requested = n
     for _, setter, _ in blas_controllers():
         setter(n)
@@ -136,6 +141,27 @@ def get_num_threads() -> int:
     if ctl:
         return int(ctl[0][2]())
     return _requested if _requested is not None else (os.cpu_count() or 1)
+
+
+_interop: Optional[int] = None
+
+
+def set_num_interop_threads(n: int) -> None:
+    """``torch.set_num_interop_threads``: numtorch has no inter-op pool, so the value is only recorded.
+
+    As in PyTorch it may be set once per process.
+    """
+    global _interop
+    n = _positive_int(n, "set_num_interop_threads")
+    if _interop is not None:
+        raise RuntimeError("Error: cannot set number of interop threads after parallel work has started or "
+                           "set_num_interop_threads called")
+    _interop = n
+
+
+def get_num_interop_threads() -> int:
+    """The value given to ``set_num_interop_threads`` (default: the CPU count); numtorch runs ops in order."""
+    return _interop if _interop is not None else (os.cpu_count() or 1)
 
 
 def _apply_env() -> None:

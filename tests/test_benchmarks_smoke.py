@@ -51,11 +51,14 @@ def test_quick_run_numtorch_every_workload(tmp_path, capsys, data_dir):
 
 
 def test_quick_run_side_by_side_with_pytorch(tmp_path, capsys, data_dir):
-    res, png, printed = _run(tmp_path, capsys, "--only", "mlp_b64")
+    res, png, printed = _run(tmp_path, capsys, "--only", "mlp_b64", "--clock", "cpu", "--repeats", "2")
     for e in res["workloads"]:
         assert set(e["results"]) == {"numtorch", "torch"}
         nt, pt = e["results"]["numtorch"], e["results"]["torch"]
         assert nt["items"] == pt["items"]  # same work on both sides
+        assert nt["threads"] == pt["threads"] == 1
+        assert nt["times_s"] == nt["cpu_s"] and len(nt["wall_s"]) == 2  # --clock cpu times CPU seconds
         assert e["ratio_time"] == nt["median_s"] / pt["median_s"]
         assert e["ratio_peak_rss"] > 0
-    assert "ratio nt/pt" in printed and png[:4] == b"\x89PNG"
+    assert res["meta"]["clock"] == "cpu"
+    assert "ratio nt/pt" in printed and "CPU s" in printed and png[:4] == b"\x89PNG"

@@ -103,42 +103,14 @@ def test_scripts_are_valid_pytorch():
     assert out.count("RESULT ok") + out.count("all API checks passed") == len(TORCH_SCRIPTS), out
 
 
-def _axis_alias_works() -> bool:
-    return tuple(numtorch.ones(2, 3).sum(axis=1).shape) == (2,) and numtorch.ones(2, 3).argmax(axis=1).shape == (2,)
-
-
-AXIS_BUG = pytest.mark.xfail(not _axis_alias_works(), strict=True,
-                             reason="numtorch/ops/reduction.py drops axis= (PyTorch's alias of dim=) silently")
-
-
-def _has_sequence_layers() -> bool:
-    import numtorch.nn.functional as F
-    return all(hasattr(numtorch.nn, n) for n in ("LSTM", "MultiheadAttention")) and \
-        hasattr(F, "scaled_dot_product_attention")
-
-
-NO_SEQUENCE_LAYERS = pytest.mark.xfail(not _has_sequence_layers(), strict=True,
-                                       reason="nn.LSTM, nn.MultiheadAttention, F.scaled_dot_product_attention "
-                                              "are not in numtorch (beyond issue 3's layer list)")
-
-
-def _has_vision_utils() -> bool:
-    import importlib.util
-    return importlib.util.find_spec("numtorch.vision.utils") is not None
-
-
-NO_VISION_UTILS = pytest.mark.xfail(not _has_vision_utils(), strict=True,
-                                    reason="torchvision.utils.save_image: numtorch.vision.utils does not exist")
-
-
 @pytest.mark.parametrize("name,args", [
-    pytest.param("api_surface.py", [], marks=AXIS_BUG),
+    ("api_surface.py", []),
     ("poly_regression.py", []),
-    pytest.param("vae_mnist.py", ["--data", "{data}"], marks=NO_VISION_UTILS),
-    pytest.param("api_extended.py", [], marks=NO_SEQUENCE_LAYERS),
+    ("vae_mnist.py", ["--data", "{data}"]),
+    ("api_extended.py", []),
     ("mlp_manual_backward.py", []),
     ("bn_cnn_checkpoint.py", []),
-    pytest.param("softmax_regression.py", ["--data", "{data}"], marks=AXIS_BUG),
+    ("softmax_regression.py", ["--data", "{data}"]),
     # pytorch/examples' MNIST program; smaller batches and subsets keep it to ~10 s of CPU
     ("mnist_cnn_adadelta.py", ["--data", "{data}", "--batch-size", "32", "--train-size", "960",
                                "--test-size", "500", "--test-batch-size", "500", "--log-interval", "100"]),

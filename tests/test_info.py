@@ -45,3 +45,5 @@ def test_errors_match_torch():
         iinfo(numtorch.bool)
     with pytest.raises(TypeError, match="must be torch.dtype, not str"):
         finfo("float32")
+    with pytest.raises(TypeError, match="must be torch.dtype, not NoneType"):
+        finfo(numtorch.bfloat16)  # None in numtorch; must not silently mean the default dtype

@@ -120,3 +120,14 @@ def test_environment_variable_read_at_import():
     r = _run("import numtorch", "many")
     assert r.returncode == 0, r.stderr
     assert "NUMTORCH_NUM_THREADS" in r.stderr and "'many'" in r.stderr
+
+
+def test_interop_threads_recorded_once_like_pytorch(monkeypatch):
+    monkeypatch.setattr(_threads, "_interop", None)
+    assert _threads.get_num_interop_threads() >= 1
+    with pytest.raises(RuntimeError, match="set_num_interop_threads expects a positive integer"):
+        _threads.set_num_interop_threads(0)
+    _threads.set_num_interop_threads(3)
+    assert _threads.get_num_interop_threads() == 3
+    with pytest.raises(RuntimeError, match="cannot set number of interop threads"):
+        _threads.set_num_interop_threads(2)

@@ -122,7 +122,7 @@ def im2col(x, g: ConvGeometry, ones: bool = False):
 
 
 def col2im(dcol, g: ConvGeometry, out=None):
-    """dcol: (G, KK*Cg, B*L) -> dx: (B, C, H, W) (into ``out`` if given), the adjoint of im2col (one ``+=`` per offset)."""
+    """dcol: (G, KK*Cg, B*L) -> dx: (B, C, H, W) (into ``out`` if given); adjoint of im2col, one ``+=`` per offset."""
     KK = g.KH * g.KW
     dpad = xp.zeros((g.B, g.C, g.R, g.Wr), dtype=dcol.dtype)
     dcol = dcol.reshape(g.G, KK, g.Cg, g.B, g.L)
@@ -220,6 +220,10 @@ COL_BUDGET = 4 << 20
 
 def conv_forward_blocked(x, w, bias, g: ConvGeometry, keep_col: bool):
     """Like ``conv_forward``; returns (out, col) where col is None when the batch ran in blocks."""
+    if is_thin(g):
+        col = im2col_images(x, g, bias is not None)
+        out = xp.matmul(_weights_with_bias(w, bias, g)[0], col).reshape(g.out_shape)
+        return out, (col if keep_col else None)
     n = g.chunk(COL_BUDGET, x.itemsize)
     if n >= g.B:
         out, col = conv_forward(x, w, bias, g)
@@ -238,6 +242,8 @@ def conv_backward_blocked(gy, x, col, w, g: ConvGeometry, need_x: bool, need_w: 
     ``col`` is the forward's col when it was kept (one block), else None: rebuilt block by block from x.
     db comes from col's row of ones when dW is computed, else it is None.
     """
+    if is_thin(g):
+        return _thin_backward(gy, x, col, w, g, need_x, need_w, with_bias)
     if col is not None:
         g2 = output_to_wide(gy, g)
         dx = conv_grad_input(g2, w, g) if need_x else None
@@ -260,6 +266,44 @@ def conv_backward_blocked(gy, x, col, w, g: ConvGeometry, need_x: bool, need_w: 
         KKC = g.KH * g.KW * g.Cg
         dw = weight_from_matrix(dw2[:, :KKC], g)
         db = dw2[:, KKC].reshape(g.O) if with_bias else None
+    return dx, dw, db
+
+
+# ------------------------------------------------------------------------------ image-major (thin) path
+# When the output dominates (KH*KW*C <= O, one group: first layers, 1x1 convolutions) the costs are
+# the (O, B) <-> (B, O) transposes of the channel-major layout, not the GEMM. Image-major col
+# (B, KK*C [+1], OH*OW) without garbage columns makes the GEMM output (B, O, OH*OW) the NCHW result
+# itself and the incoming gradient usable as is: one matmul call over the batch, no transposes.
+def is_thin(g: ConvGeometry) -> bool:
+    return g.G == 1 and g.KH * g.KW * g.Cg <= g.O
+
+
+def im2col_images(x, g: ConvGeometry, ones: bool):
+    """(B, C, H, W) -> (B, KK*C [+1], OH*OW), rows ordered (kh, kw, c); one slice copy per kernel offset."""
+    KKC = g.KH * g.KW * g.C
+    xpad = _pad_plain(x, g)
+    col = xp.empty((g.B, KKC + ones, g.OH * g.OW), dtype=x.dtype)
+    if ones:
+        col[:, -1] = 1
+    cv = col[:, :KKC].reshape(g.B, g.KH * g.KW, g.C, g.OH, g.OW)
+    for k, rows, cols in _plain_windows(g):
+        cv[:, k] = xpad[:, :, rows, cols]
+    return col
+
+
+def _thin_backward(gy, x, col, w, g: ConvGeometry, need_x: bool, need_w: bool, with_bias: bool):
+    g3 = gy.reshape(g.B, g.O, g.OH * g.OW)
+    dx = dw = db = None
+    if need_x:
+        dcol = xp.matmul(weight_matrix(w, g)[0].T, g3)            # (B, KK*C, OH*OW)
+        dx = fold(dcol.reshape(g.B, g.KH * g.KW, g.C, g.OH, g.OW).transpose(0, 2, 1, 3, 4), g)
+    if need_w:
+        if col is None:
+            col = im2col_images(x, g, with_bias)
+        dw2 = xp.matmul(g3, col.transpose(0, 2, 1)).sum(axis=0)   # (O, KK*C [+1])
+        KKC = g.KH * g.KW * g.C
+        dw = weight_from_matrix(dw2[:, :KKC].T[None], g)
+        db = dw2[:, KKC].copy() if with_bias else None
     return dx, dw, db
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .._backend import xp
 from ..tensor import Tensor, _make
 from . import _im2col as K
 from .functional.conv import _tuple, conv_padding

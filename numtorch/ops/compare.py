@@ -59,13 +59,23 @@ class Where(ArrayFunction):
         return None, ga, gb
 
 
+def _scalar_pair_dtype(x, y):
+    """PyTorch's result dtype for two Python scalars: bool, int64 or the default float dtype."""
+    if isinstance(x, bool) and isinstance(y, bool):
+        return xp.bool_
+    if isinstance(x, float) or isinstance(y, float):
+        from .._dtype import get_default_dtype
+        return get_default_dtype().np
+    return xp.int64
+
+
 def where(condition, input=None, other=None):
     if input is None and other is None:
         from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = _make(xp.asarray(input, dtype=_scalar_pair_dtype(input, other)))  # where(c, 1, 0): int64
     a, b = promote(input, other)
-    if isinstance(a, Tensor) is False and isinstance(b, Tensor) is False:
-        a = _make(xp.asarray(a))
     cond = condition if isinstance(condition, Tensor) else _make(xp.asarray(condition))
     if cond._data.dtype != xp.bool_:
         cond = _make(cond._data.astype(bool))

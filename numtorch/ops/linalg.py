@@ -194,3 +194,65 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
 
 for _name in ("tensordot", "kron", "baddbmm", "addbmm", "addmv", "addr", "cross"):
     tensor_method(_name)(globals()[_name])
+
+
+# ``torch.linalg`` namespace (``numtorch.linalg`` is this module). Kept out of ``__all__``: ``torch.norm``
+# and ``torch.linalg.norm`` differ (``p`` vs ``ord``, matrix norms), so these must not shadow the top level.
+def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """``torch.linalg.vector_norm``: the ``ord``-norm of ``x`` flattened, or over ``dim``; (...) -> (...)."""
+    from .statistics import norm as _norm
+    return _norm(x, p=ord, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
+    """``torch.linalg.matrix_norm`` for ord 'fro', 1, -1, inf, -inf: (*, m, n) -> (*)."""
+    from .statistics import norm as _norm
+    if dtype is not None:
+        A = A.to(dtype)
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if ord == "fro":
+        return _norm(A, p=2, dim=dim, keepdim=keepdim)
+    r, c = (d % A.dim() for d in dim)
+    if ord in (1, -1):  # max/min over columns of the column sums of |A|
+        sums = A.abs().sum(dim=r, keepdim=True)
+        col = c
+    elif ord in (builtins.float("inf"), -builtins.float("inf")):
+        sums = A.abs().sum(dim=c, keepdim=True)
+        col = r
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    out = sums.amax(dim=col, keepdim=True) if ord > 0 else sums.amin(dim=col, keepdim=True)
+    return out if keepdim else out.squeeze(builtins.max(r, c)).squeeze(builtins.min(r, c))
+
+
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """``torch.linalg.norm``: a vector norm for 1-D ``dim``/input, a matrix norm for 2-D ``dim``/input."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    matrix = (dim is not None and len(dim) == 2) or (dim is None and A.dim() == 2)
+    if isinstance(ord, str) or matrix:
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    if dim is None and A.dim() != 1:
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                           f"Got {A.dim()}D.")
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+def inv(A: Tensor) -> Tensor:
+    """``torch.linalg.inv``: (*, n, n) -> (*, n, n)."""
+    from .extra import inverse
+    return inverse(A)
+
+
+def det(A: Tensor) -> Tensor:
+    """``torch.linalg.det``: (*, n, n) -> (*)."""
+    from .extra import det as _det
+    return _det(A)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """``torch.linalg.matmul``: alias of ``torch.matmul``."""
+    return input @ other

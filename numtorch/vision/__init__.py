@@ -1,2 +1,2 @@
 """numtorch.vision: torchvision's ``datasets`` and ``transforms`` for numtorch (``numtorch.vision.datasets.MNIST``)."""
-from . import datasets, transforms  # noqa: F401
+from . import datasets, transforms, utils  # noqa: F401

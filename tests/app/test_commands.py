@@ -70,8 +70,10 @@ def test_reproduce_quick_subset(cli, tmp_path):
     status, text, err = cli("reproduce", "--quick", "--only", "2,3", "--limit-train", "256", "--threads", "1",
                             "--no-progress", "--out", out)
     assert status == 0, err
-    assert "max gradient error" in text
-    grad = read_json(out / "2-sigmoid-mlp-manual" / "metrics.json")["gradient_check"]
+    assert "max gradient error" in text and "central differences" in text
+    metrics = read_json(out / "2-sigmoid-mlp-manual" / "metrics.json")
+    assert metrics["central_difference_max_rel_error"] < 1e-5
+    grad = metrics["gradient_check"]
     for stage in grad.values():
         for k, v in stage.items():
             assert v["max_abs"] < 1e-5 and v["max_rel"] < 1e-3, (k, v)
@@ -83,11 +85,12 @@ def test_reproduce_quick_subset(cli, tmp_path):
 
 
 def test_gradient_check_catches_a_wrong_backward(monkeypatch):
-    from numtorch.app.reproduce import SigmoidMLP, gradient_check
+    from numtorch.app.reproduce import SigmoidMLP, gradient_check, numerical_check
     numtorch.manual_seed(0)
     model = SigmoidMLP((12, 6, 3))
     x, y = numtorch.randn(5, 12), numtorch.tensor([0, 1, 2, 1, 0])
     assert max(v["max_abs"] for v in gradient_check(model, x, y).values()) < 1e-6
+    assert numerical_check(model, x, y, entries=6) < 1e-6
     right = SigmoidMLP.backward
 
     def wrong(self, logits, y):  # forgets the sigmoid's derivative h * (1 - h) on the way to W1
@@ -98,6 +101,7 @@ def test_gradient_check_catches_a_wrong_backward(monkeypatch):
     monkeypatch.setattr(SigmoidMLP, "backward", wrong)
     errors = gradient_check(model, x, y)
     assert errors["W1"]["max_rel"] > 0.1 and errors["W2"]["max_abs"] < 1e-6
+    assert numerical_check(model, x, y, entries=6) > 0.01
 
 
 @pytest.mark.slow
@@ -151,6 +155,14 @@ def test_bad_arguments_exit_2_with_one_line(cli, args, message):
 def test_missing_data_gives_the_datasets_error(cli, tmp_path):
     status, out, err = cli("train", *TINY, "--data", tmp_path / "empty", "--out", tmp_path / "r")
     assert status == 1 and err.count("\n") == 1 and "MNIST" in err and str(tmp_path / "empty") in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_eval_refuses_a_file_that_is_not_a_checkpoint(cli, tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    status, _, err = cli("eval", bad)
+    assert status == 2 and err.startswith("numtorch eval: error: cannot read checkpoint") and err.count("\n") == 1
 
 
 def test_resume_rejects_new_settings(cli, trained):

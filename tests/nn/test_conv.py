@@ -279,3 +279,19 @@ def test_conv2d_blocked_over_batch_matches_torch(monkeypatch, kw, ws):
              arr(7, 4, 9, 8), arr(*ws), arr(6), rtol=1e-4, atol=1e-4)
     check_op(lambda x, w: F.conv2d(x, w, None, **kw), lambda x, w: TF.conv2d(x, w, None, **kw),
              arr(5, 4, 9, 8), arr(*ws), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("ws,kw", [((16, 1, 3, 3), dict(padding=1)), ((32, 3, 3, 3), dict(stride=2, padding=1)),
+                                   ((8, 4, 1, 1), {}), ((12, 1, 2, 3), dict(stride=(2, 1), padding=(0, 2), dilation=2))])
+def test_conv2d_image_major_path_matches_torch(ws, kw):
+    """Output-dominated convolutions (KH*KW*C <= O: first layers, 1x1) take the image-major path."""
+    import numtorch.nn._im2col as K
+    x = arr(3, ws[1], 9, 8)
+    g = K.ConvGeometry(x.shape, ws, (1, 1), (0, 0, 0, 0), (1, 1), 1)
+    assert K.is_thin(g)
+    check_op(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw),
+             x, arr(*ws), arr(ws[0]), rtol=1e-4, atol=1e-4)
+    check_op(lambda x, w: F.conv2d(x, w, **kw), lambda x, w: TF.conv2d(x, w, **kw), x, arr(*ws), rtol=1e-4, atol=1e-4)
+    xs = numtorch.tensor(arr(2, ws[1], 6, 7, dtype=np.float64), requires_grad=True)
+    w64 = numtorch.tensor(arr(*ws, dtype=np.float64), requires_grad=True)
+    assert gradcheck(lambda a, b: F.conv2d(a, b, **kw), (xs, w64))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numtorch
 import numtorch.nn as nn
@@ -168,7 +170,8 @@ def test_cells_match_torch(cell, kw, batched, with_h):
 
 def test_gradcheck_float64():
     numtorch.manual_seed(0)
-    for m in (nn.LSTM(2, 3, num_layers=2, bidirectional=True, batch_first=True), nn.GRU(2, 3)):
+    for m in (nn.LSTM(2, 3, num_layers=2, bidirectional=True, batch_first=True), nn.GRU(2, 3, bidirectional=True),
+              nn.RNN(2, 3, bidirectional=True, bias=False)):
         m = m.double()
         x = numtorch.randn(2, 3, 2, dtype=numtorch.float64, requires_grad=True)
         assert numtorch.autograd.gradcheck(lambda inp: m(inp)[0], (x,))
@@ -206,3 +209,32 @@ def test_errors_match_torch_wording():
         nn.GRUCell(4, 5)(numtorch.zeros(1, 1, 4))
     with pytest.raises(RuntimeError, match="input has inconsistent input_size: got 3 expected 4"):
         nn.LSTMCell(4, 5)(numtorch.zeros(2, 3))
+    with pytest.raises(RuntimeError, match="Input batch size 3 doesn't match hidden1 batch size 2"):
+        nn.LSTMCell(4, 5)(numtorch.zeros(3, 4), (numtorch.zeros(3, 5), numtorch.zeros(2, 5)))
+    with pytest.raises(RuntimeError, match="hidden0 has inconsistent hidden_size: got 6, expected 5"):
+        nn.GRUCell(4, 5)(numtorch.zeros(3, 4), numtorch.zeros(3, 6))
+
+
+@settings(max_examples=15, deadline=None)
+@given(mode=st.sampled_from(["RNN", "LSTM", "GRU"]), L=st.integers(1, 4), N=st.integers(1, 3),
+       I=st.integers(1, 4), H=st.integers(1, 4), reverse=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_fused_layer_equals_stepping_the_cell(mode, L, N, I, H, reverse, seed):
+    """Property: the fused whole-sequence layer == its Cell applied step by step (values and gradients)."""
+    numtorch.manual_seed(seed)
+    layer = getattr(nn, mode)(I, H, bidirectional=reverse)
+    cell = getattr(nn, mode + "Cell")(I, H)
+    sfx = "_l0_reverse" if reverse else "_l0"
+    cell.load_state_dict({k: getattr(layer, k + sfx) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+    x = numtorch.randn(L, N, I, requires_grad=True)
+    out, _ = layer(x)
+    out = out[..., H:] if reverse else out
+    state = None
+    steps = {}
+    for t in (range(L - 1, -1, -1) if reverse else range(L)):
+        state = cell(x[t], state)
+        steps[t] = state[0] if mode == "LSTM" else state
+    ref = numtorch.stack([steps[t] for t in range(L)], 0)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (gx1,) = numtorch.autograd.grad(out.sum(), x)
+    (gx2,) = numtorch.autograd.grad(ref.sum(), x)
+    np.testing.assert_allclose(gx1.numpy(), gx2.numpy(), rtol=1e-4, atol=1e-5)

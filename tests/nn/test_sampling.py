@@ -82,6 +82,8 @@ def test_sampling_error_messages_match_torch():
         lambda L: L.nn.functional.interpolate(L.zeros(1, 1, 4, 4), size=(3, 3, 3)),
         lambda L: L.nn.functional.interpolate(L.zeros(1, 1, 4, 4), scale_factor=2, mode="foo"),
         lambda L: L.nn.functional.pixel_shuffle(L.zeros(1, 3, 4, 4), 2),
+        lambda L: L.nn.functional.interpolate(L.zeros(1, 1, 4, 4), size=0),
+        lambda L: L.nn.functional.interpolate(L.zeros(1, 1, 4), size=0),
     ]
     for case in cases:
         with pytest.raises(Exception) as expected:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Union
 
-from ..._backend import xp
 from ...autograd.function import ArrayFunction
 from ...tensor import Tensor
 from .. import _im2col as K

@@ -39,7 +39,8 @@ class PoolGeometry:
 
     def __init__(self, shape, kernel, stride, padding, dilation, ceil_mode, out_hw) -> None:
         self.B, self.C, self.H, self.W = shape
-        (self.KH, self.KW), (self.sh, self.sw), (self.ph, self.pw), (self.dh, self.dw) = kernel, stride, padding, dilation
+        (self.KH, self.KW), (self.sh, self.sw) = kernel, stride
+        (self.ph, self.pw), (self.dh, self.dw) = padding, dilation
         self.OH, self.OW = out_hw
         # padded extent actually read: the input plus padding plus any ceil_mode overhang
         self.Hp = max(self.H + 2 * self.ph, (self.OH - 1) * self.sh + self.dh * (self.KH - 1) + 1)
@@ -175,14 +176,19 @@ def _axis_slice(axis: int, start: int, step: int, count: int):
 
 
 def _running_max(x, axis: int, k: int, d: int, s: int, count: int):
-    """Max over k offsets (dilation d, stride s) along ``axis``; returns (max, winning offset as uint8)."""
-    out = x[_axis_slice(axis, 0, s, count)].copy()
-    arg = xp.zeros(out.shape, dtype=xp.uint8 if k < 256 else xp.int32)
-    for j in range(1, k):
+    """Max over k offsets (dilation d, stride s) along ``axis``; returns (max, winning offset: uint8 or int32)."""
+    v0 = x[_axis_slice(axis, 0, s, count)]
+    if k == 1:
+        return v0.copy(), xp.zeros(v0.shape, dtype=xp.uint8)
+    v1 = x[_axis_slice(axis, d, s, count)]
+    upd = xp.greater(v1, v0)                  # strict: the first maximum wins ties, as in PyTorch
+    arg = upd.view(xp.uint8) if k < 256 else upd.astype(xp.int32)
+    out = xp.maximum(v0, v1)                  # propagates NaN
+    for j in range(2, k):
         v = x[_axis_slice(axis, j * d, s, count)]
-        upd = v > out                        # strict: the first maximum wins ties
+        upd = xp.greater(v, out)
         xp.maximum(arg, xp.multiply(upd, j, dtype=arg.dtype), out=arg)   # arg < j so far: sets j where upd
-        xp.maximum(out, v, out=out)          # propagates NaN
+        xp.maximum(out, v, out=out)
     return out, arg
 
 

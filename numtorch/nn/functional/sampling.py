@@ -134,8 +134,10 @@ def interpolate(input: Tensor, size: Optional[Union[int, Sequence[int]]] = None,
         out = tuple(int(math.floor(shape[2 + i] * factors[i])) for i in range(n))
         scales = (None,) * n if recompute_scale_factor else factors
     if any(o <= 0 for o in out):
-        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, shape[2:]))}) "
-                           f"and output ({', '.join(map(str, out))})")
+        axes = ("D", "H", "W")[3 - n:]
+        fmt = lambda sizes: ", ".join(f"{a}: {v}" for a, v in zip(axes, sizes))  # noqa: E731
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({fmt(shape[2:])})"
+                           f"{' and' if n == 1 else ''} output ({fmt(out)})")
     if mode == "area":
         from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
         if n == 1:

@@ -14,3 +14,4 @@ from .padding import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403

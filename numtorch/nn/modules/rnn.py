@@ -6,8 +6,9 @@ Shapes (PyTorch's; L = sequence length, N = batch, D = 2 if bidirectional else 1
   output (L, N, D * H_out)  (batch_first: (N, L, D * H_out))
   h_n    (D * num_layers, N, H_out); LSTM also returns c_n of the same shape.
 
-Each layer projects the whole sequence through weight_ih at once (one matmul), then steps over
-time with the recurrent matmul; autograd records the per-step ops, so backward is BPTT. Gate layout
+Each layer-direction projects the whole sequence through weight_ih at once (one differentiable
+linear), then one fused autograd node (_RNNLayer/_LSTMLayer/_GRULayer) loops over time with the
+recurrent matmul and, in backward, runs BPTT in reverse. The cells are composed of ordinary ops. Gate layout
 and parameter names/shapes/init follow PyTorch exactly (weight_ih_l{k}[_reverse] is
 (gates * H, H_in) with gates ordered (i, f, g, o) for LSTM and (r, z, n) for GRU), so state_dicts
 load both ways.
@@ -97,7 +98,7 @@ class _RNNLayer(ArrayFunction):
             h = xp.maximum(pre, 0) if relu else xp.tanh(pre)
             hs[t] = h
         ctx.save_for_backward(hs, h0, w_hh)
-        ctx.relu, ctx.reverse = relu, reverse
+        ctx.relu, ctx.reverse, ctx.bias = relu, reverse, b_hh is not None
         return hs, h
 
     @staticmethod
@@ -111,7 +112,7 @@ class _RNNLayer(ArrayFunction):
             dh = dpre[t] @ w_hh
         flat = dpre.reshape(-1, dpre.shape[-1])
         dw = flat.T @ _h_prev(hs, h0, ctx.reverse).reshape(-1, hs.shape[-1])
-        return dpre, dh, dw, flat.sum(0), None, None
+        return dpre, dh, dw, flat.sum(0) if ctx.bias else None, None, None
 
 
 class _LSTMLayer(ArrayFunction):
@@ -137,7 +138,7 @@ class _LSTMLayer(ArrayFunction):
             h = a[:, 3 * H:] * xp.tanh(c)
             cs[t], hs[t] = c, h
         ctx.save_for_backward(acts, cs, hs, h0, c0, w_hh)
-        ctx.reverse = reverse
+        ctx.reverse, ctx.bias = reverse, b_hh is not None
         return hs, h, c
 
     @staticmethod
@@ -164,7 +165,7 @@ class _LSTMLayer(ArrayFunction):
             dh = d @ w_hh
         flat = dz.reshape(-1, 4 * H)
         dw = flat.T @ _h_prev(hs, h0, reverse).reshape(-1, H)
-        return dz, dh, dc, dw, flat.sum(0), None
+        return dz, dh, dc, dw, flat.sum(0) if ctx.bias else None, None
 
 
 class _GRULayer(ArrayFunction):
@@ -190,7 +191,7 @@ class _GRULayer(ArrayFunction):
             h = n + a[:, H:2 * H] * (h - n)
             hs[t] = h
         ctx.save_for_backward(rzn, ghn, hs, h0, w_hh)
-        ctx.reverse = reverse
+        ctx.reverse, ctx.bias = reverse, b_hh is not None
         return hs, h
 
     @staticmethod
@@ -213,7 +214,7 @@ class _GRULayer(ArrayFunction):
             dgh[t, :, 2 * H:] = dn * r
             dh = dh * z + dgh[t] @ w_hh
         flat = dgh.reshape(-1, 3 * H)
-        return dgi, dh, flat.T @ hp.reshape(-1, H), flat.sum(0), None
+        return dgi, dh, flat.T @ hp.reshape(-1, H), flat.sum(0) if ctx.bias else None, None
 
 
 # ------------------------------------------------------------------------------ multi-layer modules
@@ -337,8 +338,8 @@ class RNNBase(Module):
         if tuple(hx.size()) != expected:
             raise RuntimeError(msg.format(expected, list(hx.size())))
 
-    def _prepare(self, input, hx, name: str):
-        """Validate, add the batch dim to unbatched input/hx, and return (input, hx, is_batched)."""
+    def _prepare(self, input, name: str):
+        """Check the input's rank, add the batch dim to unbatched input; return (input, is_batched)."""
         if not isinstance(input, Tensor):
             raise NotImplementedError(f"numtorch {name} does not support {type(input).__name__} input "
                                       "(packed sequences) yet; pass a padded Tensor")
@@ -385,7 +386,7 @@ class RNNBase(Module):
 
     def _forward_single(self, input, hx, name: str):
         """Shared forward for RNN and GRU (one hidden-state tensor)."""
-        input, is_batched = self._prepare(input, hx, name)
+        input, is_batched = self._prepare(input, name)
         if hx is not None:
             if is_batched and hx.dim() != 3:
                 raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
@@ -467,7 +468,7 @@ class LSTM(RNNBase):
         return _LSTMLayer.apply(gi, state[0], state[1], w_hh, b_hh, reverse)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None):
-        input, is_batched = self._prepare(input, hx, "LSTM")
+        input, is_batched = self._prepare(input, "LSTM")
         if hx is None:
             hx = (self._zeros(input), self._zeros(input))
         else:
@@ -539,8 +540,8 @@ class RNNCellBase(Module):
     def _gi(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight_ih, self.bias_ih)
 
-    def _check_hidden(self, input: Tensor, hx: Tensor, label: str = "hidden") -> None:
-        if hx.size(0) != input.size(0):
+    def _check_hidden(self, input: Tensor, hx: Tensor, label: str = "hidden0") -> None:
+        if hx.size(0) != input.size(0) or hx.dim() != 2:
             raise RuntimeError(f"Input batch size {input.size(0)} doesn't match {label} batch size {hx.size(0)}")
         if hx.size(1) != self.hidden_size:
             raise RuntimeError(f"{label} has inconsistent hidden_size: got {hx.size(1)}, "
@@ -589,8 +590,8 @@ class LSTMCell(RNNCellBase):
             hx = (z, z)
         elif not batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        self._check_hidden(input, hx[0], "hx")
-        self._check_hidden(input, hx[1], "cx")
+        self._check_hidden(input, hx[0], "hidden0")
+        self._check_hidden(input, hx[1], "hidden1")
         h, c = _lstm_step(self._gi(input), hx[0], hx[1], self.weight_hh, self.bias_hh)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
