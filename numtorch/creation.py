@@ -14,7 +14,9 @@ from .tensor import Tensor, _make
 __all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty", "arange", "range",
            "linspace", "logspace", "eye", "zeros_like", "ones_like", "full_like", "empty_like", "rand", "randn",
            "randint", "randperm", "normal", "rand_like", "randn_like", "randint_like", "bernoulli",
-           "multinomial", "scalar_tensor"]
+           "multinomial", "scalar_tensor",
+           "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+           "CharTensor", "ByteTensor", "BoolTensor"]
 
 
 def _np_dtype(dtype, default=None):
@@ -28,6 +30,8 @@ def _finish(data, requires_grad: bool, device=None) -> Tensor:
         _device(device)
     t = _make(data)
     if requires_grad:
+        if data.dtype.kind != "f":  # the factories' wording differs from Tensor.requires_grad_'s
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
@@ -334,3 +338,44 @@ Tensor.new_tensor = lambda self, data, **kw: _new(self, tensor, data, **kw)
 Tensor.bernoulli = lambda self, p=None, *, generator=None: bernoulli(self, p, generator=generator)
 Tensor.multinomial = lambda self, num_samples, replacement=False, *, generator=None: multinomial(
     self, num_samples, replacement, generator=generator)
+
+
+# ------------------------------------------------------------------ legacy typed constructors
+class _LegacyTensorType(type):
+    """``torch.FloatTensor`` and friends: ``isinstance(t, torch.FloatTensor)`` checks the dtype."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.np
+
+    def __repr__(cls) -> str:
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy_new(cls, *args, device=None):
+    """``FloatTensor(data)`` copies data; ``FloatTensor(d0, d1, ...)`` / ``FloatTensor(size)`` allocates."""
+    if device is not None:
+        _device(device)
+    if not args:
+        return _make(xp.empty((0,), cls.dtype.np))
+    if len(args) == 1 and not isinstance(args[0], (int, tuple)):
+        src = args[0]
+        data = src._data if isinstance(src, Tensor) else src
+        return _make(xp.array(data, dtype=cls.dtype.np))
+    shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
+    return _make(xp.zeros(tuple(int(s) for s in shape), cls.dtype.np))
+
+
+def _legacy_type(name: str, dt):
+    return _LegacyTensorType(name, (), {"dtype": dt, "__new__": _legacy_new, "__module__": "torch",
+                                        "__doc__": f"Legacy constructor for {dt} tensors (``torch.{name}``)."})
+
+
+FloatTensor = _legacy_type("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy_type("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy_type("HalfTensor", _dtype.float16)
+LongTensor = _legacy_type("LongTensor", _dtype.int64)
+IntTensor = _legacy_type("IntTensor", _dtype.int32)
+ShortTensor = _legacy_type("ShortTensor", _dtype.int16)
+CharTensor = _legacy_type("CharTensor", _dtype.int8)
+ByteTensor = _legacy_type("ByteTensor", _dtype.uint8)
+BoolTensor = _legacy_type("BoolTensor", _dtype.bool_)

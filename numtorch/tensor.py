@@ -169,10 +169,15 @@ class Tensor:
         return self._data.tolist()
 
     def __float__(self) -> float:
-        return builtins.float(self.item())
+        return builtins.float(self._scalar_for_python())
 
     def __int__(self) -> int:
-        return builtins.int(self.item())
+        return builtins.int(self._scalar_for_python())
+
+    def _scalar_for_python(self):
+        if self._data.size != 1:  # float(t)/int(t) raise ValueError in PyTorch, unlike item()
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -226,7 +231,11 @@ class Tensor:
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         if dtype is None:
             return _TYPE_NAMES.get(self._data.dtype.name, "torch.Tensor")
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype_cls):
+            dtype = dtype.dtype  # a legacy type: t.type(torch.FloatTensor)
         if isinstance(dtype, str):
+            if dtype not in _TYPE_NAMES.values():
+                raise ValueError(f"invalid type: '{dtype}'")
             dtype = {v: k for k, v in _TYPE_NAMES.items()}.get(dtype)
             dtype = getattr(_dtype, dtype) if dtype != "bool" else _dtype.bool_
         return self.to(dtype)

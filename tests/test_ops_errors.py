@@ -42,6 +42,20 @@ SAME_AS_TORCH = {
     "fill_dim": lambda T: T.ones(2).fill_(T.ones(2)), "masked_fill_value": lambda T: T.ones(2).masked_fill(
         T.tensor([True, False]), T.ones(2)), "index_select_2d": lambda T: T.ones(2, 2).index_select(
         0, T.ones(2, 2, dtype=T.long)),
+    # found by the course-script QA pass
+    "neg_bool": lambda T: -T.tensor([True]), "sub_bools": lambda T: T.tensor([True]) - T.tensor([False]),
+    "sub_bool_int": lambda T: T.tensor([True]) - 1, "rsub_bool": lambda T: 1.5 - T.tensor([True]),
+    "sub_float_bool": lambda T: T.ones(2) - T.tensor([True, False]),
+    "argmax_empty": lambda T: T.ones(0).argmax(), "argmax_empty_dim": lambda T: T.ones(2, 0).argmax(1),
+    "argmax_bool": lambda T: T.tensor([True, False]).argmax(), "amax_empty": lambda T: T.zeros(0, 3).amax(),
+    "amax_empty_dim": lambda T: T.zeros(0, 3).amax(0),
+    "softmax_long": lambda T: T.tensor([1, 2]).softmax(0), "log_softmax_byte": lambda T: T.tensor(
+        [1, 2], dtype=T.uint8).log_softmax(0), "norm_long": lambda T: T.tensor([1, 2]).norm(),
+    "uniform_long": lambda T: T.zeros(2, dtype=T.long).uniform_(), "float_of_many": lambda T: float(T.ones(2)),
+    "int_of_many": lambda T: int(T.ones(2)), "factory_int_grad": lambda T: T.tensor([1], requires_grad=True),
+    "gather_float_index": lambda T: T.ones(2, 3).gather(1, T.tensor([[0.0]])),
+    "index_select_float": lambda T: T.ones(2, 3).index_select(1, T.tensor([0.5])),
+    "bitwise_float": lambda T: T.bitwise_and(T.tensor([1]), T.tensor([1.0])),
 }
 
 
@@ -57,6 +71,20 @@ def test_error_matches_pytorch(name):
     assert isinstance(ours.value, type(theirs.value)), f"{type(ours.value)} vs {type(theirs.value)}"
     assert str(ours.value).replace("numtorch.", "torch.") == str(theirs.value), \
         f"\nours:   {ours.value}\ntheirs: {theirs.value}"
+
+
+def test_degrees_of_freedom_warning_like_pytorch():
+    """std/var with nothing left after the correction warn (and give nan), as PyTorch does."""
+    for fn in ("std", "var"):
+        for make in (lambda T: T.ones(1), lambda T: T.zeros(0, 3)):
+            with pytest.warns(UserWarning, match=rf"^{fn}\(\): degrees of freedom is <= 0") as rec:
+                ours = getattr(make(numtorch), fn)()
+            assert rec[0].filename == __file__  # points at the caller
+            assert np.isnan(ours.item())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        numtorch.ones(2).std()  # two values: no warning
+        assert tuple(numtorch.zeros(0, 3).mean(0).shape) == (3,)  # mean of nothing: nan, no NumPy warning
 
 
 def test_matmul_message_exact():

@@ -64,6 +64,24 @@ CASES = {
     "view_dtype": lambda T: T.zeros(2, dtype=T.float32).view(T.int32), "repr_neg": lambda T: T.tensor([-1.5, 2.0]),
     "eq_none": lambda T: (T.ones(2) == None, T.ones(2) != None, T.ones(2) == "a"),  # noqa: E711
     "repr_big_int": lambda T: T.arange(12).reshape(3, 4) * 100, "repr_3d": lambda T: T.ones(2, 2, 2),
+    # found by the course-script QA pass
+    "repr_summarised_1d": lambda T: T.arange(2000), "repr_summarised_float": lambda T: T.arange(2000.0),
+    "repr_summarised_2d": lambda T: T.arange(2000).reshape(2, 1000),
+    "repr_empty_int": lambda T: T.zeros(0, dtype=T.int64), "repr_empty_bool_2d": lambda T: T.zeros(
+        2, 0, dtype=T.bool), "where_scalars": lambda T: [T.where(T.tensor([True, False]), a, b)
+                                                         for a, b in ((1, 0), (1.0, 0), (True, False))],
+    "np_scalar_operand": lambda T: [T.ones(2) * np.float64(2.0), np.float64(2.0) * T.ones(2),
+                                    T.ones(2, dtype=T.int32) + np.int64(3), T.tensor([1]) * np.float32(2.5)],
+    "legacy_ctor": lambda T: [T.FloatTensor([1, 2]), T.LongTensor([1, 2]), T.FloatTensor(2, 3).shape,
+                              T.tensor([1, 2]).type(T.FloatTensor), isinstance(T.ones(1), T.FloatTensor),
+                              isinstance(T.ones(1), T.LongTensor), T.DoubleTensor([1]).type()],
+    "linalg_norms": lambda T: [T.linalg.norm(T.tensor([[3.0, 4.0], [0.0, 1.0]])), T.linalg.norm(
+        T.tensor([3.0, -4.0]), ord=1), T.linalg.vector_norm(T.tensor([[3.0, -4.0]]), ord=float("inf"), dim=1),
+        T.linalg.matrix_norm(T.tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1), T.linalg.det(T.eye(2) * 2),
+        T.linalg.inv(T.eye(2) * 2)],
+    "bitwise_functions": lambda T: [T.bitwise_and(T.tensor([True, False]), T.tensor([True, True])),
+                                    T.bitwise_or(T.tensor([1, 2]), 4), T.bitwise_xor(T.tensor([3]), T.tensor([1])),
+                                    T.bitwise_not(T.tensor([1]))],
 }
 
 

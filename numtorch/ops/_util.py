@@ -95,6 +95,8 @@ def promote(a, b):
 
 
 def _scalar(x, dt):
+    if isinstance(x, xp.generic):  # NumPy scalars act as Python scalars (np.float64(2) * t stays float32)
+        x = x.item()
     if isinstance(x, (builtins.int, builtins.float, builtins.bool)):
         if dt.kind != "f" or isinstance(x, builtins.bool):
             try:
@@ -184,6 +186,12 @@ def inplace(self: Tensor, result: Tensor) -> Tensor:
 
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def legacy_name(dt) -> str:
+    """PyTorch's scalar-type name in error messages: int64 -> 'Long', uint8 -> 'Byte', float32 -> 'Float'."""
+    name = getattr(dt, "name", str(dt))
+    return _LEGACY.get(name, name)
 
 
 def _positions_in_base(view, base):

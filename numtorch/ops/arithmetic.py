@@ -193,7 +193,20 @@ def add(input, other, *, alpha=1, out=None):
     return _out(_binary(Add, input, other), out)
 
 
+def _check_bool_sub(a, b) -> None:
+    """PyTorch refuses ``-`` on bool tensors (NumPy would raise its own TypeError, or silently cast)."""
+    a_bool = isinstance(a, bool) or (isinstance(a, Tensor) and a._data.dtype == xp.bool_)
+    b_bool = isinstance(b, bool) or (isinstance(b, Tensor) and b._data.dtype == xp.bool_)
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def sub(input, other, *, alpha=1, out=None):
+    _check_bool_sub(input, other)
     if alpha != 1:
         other = other * alpha
     return _out(_binary(Sub, input, other), out)
@@ -326,6 +339,9 @@ def square(input):
 
 
 def neg(input):
+    if isinstance(input, Tensor) and input._data.dtype == xp.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     return Neg.apply(input)
 
 
@@ -417,9 +433,25 @@ def _fast_reflected(op):
 tensor_method("__add__")(_fast(Add))
 tensor_method("add")(lambda self, other, alpha=1: add(self, other, alpha=alpha))
 tensor_method("__radd__")(_fast_reflected(Add))
-tensor_method("__sub__")(_fast(Sub))
+_sub_fast = _fast(Sub)
+_rsub_fast = _fast_reflected(Sub)
+
+
+@tensor_method("__sub__")
+def _sub_operator(self, other):
+    if self._data.dtype == xp.bool_ or isinstance(other, bool) or \
+            (isinstance(other, Tensor) and other._data.dtype == xp.bool_):
+        _check_bool_sub(self, other)
+    return _sub_fast(self, other)
+
+
+@tensor_method("__rsub__")
+def _rsub_operator(self, other):
+    _check_bool_sub(other, self)
+    return _rsub_fast(self, other)
+
+
 tensor_method("sub", "subtract")(lambda self, other, alpha=1: sub(self, other, alpha=alpha))
-tensor_method("__rsub__")(_fast_reflected(Sub))
 tensor_method("__mul__", "mul", "multiply")(_fast(Mul))
 tensor_method("__rmul__")(_fast_reflected(Mul))
 tensor_method("__truediv__", "div", "divide", "true_divide")(

@@ -180,3 +180,29 @@ Tensor.__and__ = Tensor.__rand__ = Tensor.bitwise_and = _bool_op(xp.bitwise_and)
 Tensor.__or__ = Tensor.__ror__ = Tensor.bitwise_or = _bool_op(xp.bitwise_or)
 Tensor.__xor__ = Tensor.__rxor__ = Tensor.bitwise_xor = _bool_op(xp.bitwise_xor)
 Tensor.__invert__ = Tensor.bitwise_not = lambda self: _make(xp.invert(self._data))
+
+
+def _bitwise_function(ufunc, name):
+    def fn(input, other):
+        """Elementwise bitwise op on integer/bool tensors (no gradient); PyTorch's type promotion."""
+        for t in (input, other):
+            if isinstance(t, Tensor) and t._data.dtype.kind == "f" or isinstance(t, float):
+                from ._util import legacy_name
+                kind = legacy_name(t._data.dtype) if isinstance(t, Tensor) else "Float"
+                raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{kind}'")
+        return _bool_op(ufunc)(input, other)
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _bitwise_function(xp.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise_function(xp.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise_function(xp.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """``~x``: logical not for bool tensors, bitwise complement for integers."""
+    return input.bitwise_not()
+
+
+__all__ += ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]  # Tensor methods already attached above

@@ -100,7 +100,8 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
 
 def _check_float(self: Tensor, name: str) -> None:
     if self._data.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{self.dtype.name.capitalize()}'")
+        from ._util import legacy_name
+        raise NotImplementedError(f"\"{name}\" not implemented for '{legacy_name(self._data.dtype)}'")
 
 
 def _random_fill(self: Tensor, values) -> Tensor:

@@ -226,12 +226,13 @@ def _softmax_dim(input, dim):
     return _wrap_dim(dim, input.ndim) if input.ndim else 0
 
 
-def _softmax_input(input, dtype):
+def _softmax_input(input, dtype, name="softmax"):
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
-        raise RuntimeError(f"\"softmax_lastdim_kernel_impl\" not implemented for "
-                           f"'{_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}'")
+        from ._util import legacy_name
+        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for "
+                                  f"'{legacy_name(input._data.dtype)}'")
     return input
 
 
@@ -245,7 +246,7 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
 
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """Log-softmax along ``dim`` (numerically stable); output shape == input shape."""
-    input = _softmax_input(input, dtype)
+    input = _softmax_input(input, dtype, "log_softmax")
     if input.ndim == 0:
         return apply_unary(LogSoftmax, input.reshape(1), 0).reshape(())
     return apply_unary(LogSoftmax, input, _softmax_dim(input, dim))

@@ -82,6 +82,8 @@ class Mean(ArrayFunction):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         n = x.size if axes is None else _count(x.shape, axes)
         ctx.scale = 1.0 / n if n else float("nan")
+        if not n:  # mean over nothing is nan, silently (NumPy would warn "Mean of empty slice")
+            return xp.full(xp.add.reduce(x, axis=axes, keepdims=keepdim).shape, xp.nan, x.dtype)
         return xp.asarray(x.mean(axis=axes, keepdims=keepdim, dtype=x.dtype))
 
     @staticmethod
@@ -207,27 +209,48 @@ class AmaxAmin(ArrayFunction):
         return g * mask / mask.sum(axis=ctx.axes, keepdims=True), None, None, None
 
 
-def amax(input, dim=(), keepdim: bool = False, **kwargs):
+def _amax_amin(input, dim, keepdim, kwargs, take_max):
     if kwargs:
         dim, keepdim = _aliases(kwargs, dim, keepdim)
-    return AmaxAmin.apply(input, normalize_dims(dim, input._data.ndim), keepdim, True)
+    axes = normalize_dims(dim, input._data.ndim)
+    shape = input._data.shape
+    if input._data.size == 0:  # NumPy's "zero-size array to reduction operation" in PyTorch's words
+        name = "amax" if take_max else "amin"
+        if dim is None or dim == ():
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                             "the reduction dim with the 'dim' argument.")
+        for a in (range(len(shape)) if axes is None else axes):
+            if shape[a] == 0:
+                shown = dim[0] if isinstance(dim, (tuple, list)) and len(dim) == 1 else dim if isinstance(dim, int) \
+                    else a
+                raise IndexError(f"{name}(): Expected reduction dim {shown} to have non-zero size.")
+    return AmaxAmin.apply(input, axes, keepdim, take_max)
+
+
+def amax(input, dim=(), keepdim: bool = False, **kwargs):
+    return _amax_amin(input, dim, keepdim, kwargs, True)
 
 
 def amin(input, dim=(), keepdim: bool = False, **kwargs):
-    if kwargs:
-        dim, keepdim = _aliases(kwargs, dim, keepdim)
-    return AmaxAmin.apply(input, normalize_dims(dim, input._data.ndim), keepdim, False)
+    return _amax_amin(input, dim, keepdim, kwargs, False)
 
 
 def _arg(input, dim, keepdim, take_max):
     x = input._data
     fn = xp.argmax if take_max else xp.argmin
+    name = "argmax" if take_max else "argmin"
+    if x.dtype == xp.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
+        if x.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         out = fn(x.reshape(-1))
         return _make(xp.asarray(out, dtype=xp.int64).reshape((1,) * x.ndim if keepdim else ()))
     axis = normalize_dims(dim, x.ndim)
     if x.ndim == 0:
         return _make(xp.zeros((), xp.int64))
+    if x.shape[axis[0]] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis[0]} to have non-zero size.")
     return _make(fn(x, axis=axis[0], keepdims=keepdim).astype(xp.int64, copy=False))
 
 

@@ -40,7 +40,7 @@ def _size(shape):
 
 def _check_index(index: Tensor, name: str) -> None:
     if index._data.dtype != xp.int64 and index._data.dtype.kind not in "i":
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
 
 
 def _bounds(idx, size, axis, exc=IndexError):
@@ -222,7 +222,11 @@ def _axis_index(input, dim, index, name):
     if index._data.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
     if index._data.dtype.kind not in "iu":
-        raise IndexError(f"{name}(): Expected dtype int32/int64 for index but got: {index.dtype}")
+        if name == "index_select":
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        from ._util import legacy_name
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index but got: "
+                           f"{legacy_name(index._data.dtype)}")
     if input._data.ndim == 0:
         return 0
     axis = _wrap_dim(dim, input._data.ndim)

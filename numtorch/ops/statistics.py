@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 from .._backend import xp
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _make
 from .reduction import _aliases, _expand_grad, _keepdim, values_indices
-from ._util import normalize_dims, tensor_method
+from ._util import legacy_name, normalize_dims, tensor_method
 
 __all__ = ["prod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "all", "any", "count_nonzero",
            "median", "nanmean", "nansum", "aminmax"]
@@ -108,16 +109,25 @@ def _var_args(input, dim, unbiased, correction, kwargs):
     return normalize_dims(dim, input._data.ndim), correction, keepdim
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, **kwargs) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` means 0)."""
+def _var(input, dim, unbiased, keepdim, correction, kwargs, name):
     kwargs["keepdim"] = keepdim
     axes, correction, keepdim = _var_args(input, dim, unbiased, correction, kwargs)
+    x = input._data
+    n = x.size if axes is None else math.prod(x.shape[a] for a in axes)
+    if n - correction <= 0 or x.size == 0:  # PyTorch warns (and returns nan/inf) rather than failing
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     return Var.apply(input, axes, correction, keepdim)
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, **kwargs) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` means 0)."""
+    return _var(input, dim, unbiased, keepdim, correction, kwargs, "var")
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, **kwargs) -> Tensor:
     """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
-    return var(input, dim, unbiased, keepdim, correction=correction, **kwargs).sqrt()
+    return _var(input, dim, unbiased, keepdim, correction, kwargs, "std").sqrt()
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, **kwargs):
@@ -227,7 +237,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None, **
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {_dtype.from_numpy_dtype(input._data.dtype).name.capitalize()}")
+                           f"Got {legacy_name(input._data.dtype)}")
     if p is None or p == "fro":
         p = 2
     if isinstance(p, str):

@@ -93,8 +93,24 @@ def test_inplace_relu_in_module():
 
 
 def test_integer_input_errors():
-    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
-        NF.relu(numtorch.tensor([1, 2]))
+    with pytest.raises(NotImplementedError, match="\"leaky_relu_cpu\" not implemented for 'Long'"):
+        NF.leaky_relu(numtorch.tensor([1, 2]))
+    for fn in (NF.softmax, NF.log_softmax):
+        with pytest.raises(NotImplementedError, match=f"\"{fn.__name__}_lastdim_kernel_impl\" not implemented "
+                                                      f"for 'Byte'"):
+            fn(numtorch.tensor([1, 2], dtype=numtorch.uint8), 0)
+
+
+def test_relu_family_accepts_integer_tensors_like_pytorch():
+    import torch
+    for name, args in (("relu", ()), ("relu6", ()), ("hardtanh", ()), ("hardtanh", (-3, 4))):
+        x = numtorch.tensor([-7, -1, 0, 2, 9])
+        got = getattr(NF, name)(x, *args)
+        want = getattr(torch.nn.functional, name)(torch.tensor([-7, -1, 0, 2, 9]), *args)
+        assert got.dtype == numtorch.int64 and got.tolist() == want.tolist(), name
+    x = numtorch.tensor([-2, 3])
+    assert NF.relu(x, inplace=True) is x and x.tolist() == [0, 3]
+    assert numtorch.nn.ReLU()(numtorch.tensor([-1, 1])).tolist() == [0, 1]
 
 
 def test_gelu_bad_approximate():

@@ -234,3 +234,38 @@ def test_further_losses(reduction):
     t = np.array([0, 2, 1, 2])
     run_loss("MultiMarginLoss", (), r, [x, t])
     run_loss("MultiMarginLoss", (), dict(r, p=2, margin=0.7, weight=np.array([1.0, 2.0, 0.5], np.float32)), [x, t])
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("xs,ts,tdtype", [((4, 3), (4,), "float32"), ((4, 3), (4, 5), "float32"),
+                                          ((4, 3), (5,), "int32"), ((4, 3, 2), (4, 2), "float32"),
+                                          ((4, 3, 2), (4, 3), "int64"), ((3,), (1,), "int64")])
+def test_class_target_checks_in_pytorch_order(fn, xs, ts, tdtype):
+    """Shape errors before dtype errors, and a float target is probabilities only with the input's shape."""
+    def run(T):
+        return getattr(T.nn.functional, fn)(T.zeros(*xs).log_softmax(-1), T.zeros(*ts, dtype=getattr(T, tdtype)))
+    try:
+        want = run(torch)
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)) as ours:
+            run(numtorch)
+        assert str(ours.value) == str(e)
+    else:
+        assert abs(run(numtorch).item() - want.item()) < 1e-6
+
+
+def test_bce_target_dtype_like_pytorch():
+    x = numtorch.rand(3)
+    with pytest.raises(RuntimeError, match="^Found dtype Long but expected Float$"):
+        NF.binary_cross_entropy(x, numtorch.ones(3, dtype=numtorch.int64))
+    with pytest.raises(RuntimeError, match="^Found dtype Double but expected Float$"):
+        NF.binary_cross_entropy(x, numtorch.ones(3, dtype=numtorch.float64))
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+        NF.binary_cross_entropy_with_logits(x, numtorch.ones(3, dtype=numtorch.int64))
+    logits = numtorch.randn(3, requires_grad=True)
+    loss = NF.binary_cross_entropy_with_logits(logits, numtorch.ones(3, dtype=numtorch.float64))
+    loss.backward()
+    assert loss.dtype == numtorch.float64 and logits.grad.dtype == numtorch.float32
+    want = torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(logits.detach().numpy()),
+                                                                torch.ones(3, dtype=torch.float64))
+    assert abs(loss.item() - want.item()) < 1e-12

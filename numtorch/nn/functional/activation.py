@@ -26,7 +26,23 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def _check_float(x: Tensor, name: str) -> None:
     if x._data.dtype.kind != "f":
-        raise RuntimeError(f'"{name}" not implemented for \'{_dtype_name(x)}\'')
+        if name in ("softmax", "log_softmax", "softmin"):  # PyTorch names the CPU kernel here
+            name = "softmax" if name == "softmin" else name
+            raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for \'{_dtype_name(x)}\'')
+        raise NotImplementedError(f'"{_KERNEL_NAMES.get(name, name)}" not implemented for \'{_dtype_name(x)}\'')
+
+
+# PyTorch's CPU kernel names in "not implemented for 'Long'" errors
+_KERNEL_NAMES = {"leaky_relu": "leaky_relu_cpu", "elu": "elu_cpu", "selu": "elu_cpu", "celu": "elu_cpu",
+                 "gelu": "GeluKernelImpl", "silu": "silu_cpu", "mish": "mish_cpu", "softplus": "softplus_cpu",
+                 "hardswish": "hardswish_cpu", "hardsigmoid": "hardsigmoid_cpu"}
+
+
+def _integer_clamp(input: Tensor, lo, hi, inplace: bool) -> Tensor:
+    """relu/relu6/hardtanh on integer tensors (PyTorch allows these): a plain clamp, no autograd."""
+    lo = None if lo is None else int(lo)
+    hi = None if hi is None else int(hi)
+    return input.clamp_(lo, hi) if inplace else input.clamp(lo, hi)
 
 
 def _dtype_name(x: Tensor) -> str:
@@ -448,6 +464,8 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 # ----------------------------------------------------------------------------------- functional API
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise."""
+    if input._data.dtype.kind in "iu":
+        return _integer_clamp(input, 0, None, inplace)
     return _apply(Relu, input, inplace=inplace, name="relu")
 
 
@@ -459,6 +477,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     """clip(x, min_val, max_val)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._data.dtype.kind in "iu":
+        return _integer_clamp(input, min_val, max_val, inplace)
     return _apply(Hardtanh, input, min_val, max_val, inplace=inplace, name="hardtanh")
 
 
@@ -468,6 +488,8 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6)."""
+    if input._data.dtype.kind in "iu":
+        return _integer_clamp(input, 0, 6, inplace)
     return _apply(Hardtanh, input, 0.0, 6.0, inplace=inplace, name="relu6")
 
 

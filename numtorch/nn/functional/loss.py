@@ -18,6 +18,7 @@ import math
 import warnings
 
 from ..._backend import xp
+from ... import _dtype
 from ...autograd.function import ArrayFunction
 from ...ops._util import unbroadcast
 from ...tensor import Size, Tensor
@@ -85,7 +86,7 @@ def _torch_size(shape) -> str:
 
 
 def _dname(dt) -> str:
-    return {"int32": "Int", "int16": "Short", "int8": "Char", "float32": "Float", "float64": "Double",
+    return {"int64": "Long", "uint8": "Byte", "int32": "Int", "int16": "Short", "int8": "Char", "float32": "Float", "float64": "Double",
             "bool": "Bool", "float16": "Half"}.get(dt.name, dt.name)
 
 
@@ -241,22 +242,23 @@ class CrossEntropy(ArrayFunction):
 
 
 def _check_class_target(input: Tensor, target: Tensor, name: str):
+    """Shape checks first, then the dtype check, in PyTorch's order (so the first error matches)."""
     x, t = input._data, target._data
+    if x.ndim == 1:
+        if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != 1):  # (C,) input takes a () or (1,) target
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    else:
+        if x.ndim == 2 and t.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if t.ndim == 0 or x.shape[0] != t.shape[0]:
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
+                             f"({t.shape[0] if t.ndim else 0}).")
+        expected = (x.shape[0],) + tuple(x.shape[2:])
+        if t.shape != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
     if t.dtype.kind not in "iu" or (t.dtype.kind == "u" and t.dtype.itemsize != 1) or \
             (t.dtype.kind == "i" and t.dtype.itemsize != 8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dname(t.dtype)}")
-    if x.ndim == 1:
-        if t.ndim != 0:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        return
-    if t.ndim == 0 or x.shape[0] != t.shape[0]:
-        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
-                         f"({t.shape[0] if t.ndim else 0}).")
-    expected = (x.shape[0],) + tuple(x.shape[2:])
-    if t.shape != expected:
-        if x.ndim == 2 and t.ndim != 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
 
 
 def _check_weight(weight, n_cls: int):
@@ -294,16 +296,13 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if x.ndim == 0:
         raise RuntimeError("cross_entropy: input must have at least 1 dimension (got a 0-d tensor)")
     if x.dtype.kind != "f":
-        raise RuntimeError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_dname(x.dtype)}\'')
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for \'{_dname(x.dtype)}\'')
     n_cls = x.shape[0] if x.ndim == 1 else x.shape[1]
-    probs = target._data.dtype.kind == "f"
+    # class probabilities only when the target has the input's shape (PyTorch's rule); else class indices
+    probs = target._data.dtype.kind == "f" and target._data.shape == x.shape
     _check_weight(weight, n_cls)
     w = weight._data.astype(x.dtype, copy=False) if weight is not None else None
     if probs:
-        if target._data.shape != x.shape:
-            raise RuntimeError(f"Expected target size {list(x.shape)}, got {list(target._data.shape)}"
-                               if target._data.ndim == x.ndim else
-                               "0D or 1D target tensor expected, multi-target not supported")
         if target._data.dtype != x.dtype:
             target = target.to(input.dtype)
         t = target if x.ndim == 2 else target.reshape(1, -1) if x.ndim == 1 else \
@@ -615,8 +614,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     x = input._data
     if x.size and (x.min() < 0 or x.max() > 1 or xp.isnan(x).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    if target._data.dtype != x.dtype:
-        target = target.to(input.dtype)
+    if target._data.dtype != x.dtype:  # PyTorch does not cast here: a Long/Double target is an error
+        raise RuntimeError(f"Found dtype {_dname(target._data.dtype)} but expected {_dname(x.dtype)}")
     w = None
     if weight is not None:
         try:
@@ -637,9 +636,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if target._data.shape != input._data.shape:
         raise ValueError(f"Target size ({_torch_size(target._data.shape)}) must be the same as input size "
                          f"({_torch_size(input._data.shape)})")
+    if target._data.dtype != input._data.dtype:
+        tk = target._data.dtype.kind
+        if tk == "b":
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        if tk != "f":  # the result (float) cannot be written into an integer target-typed output
+            raise RuntimeError(f"result type {_dname(input._data.dtype)} can't be cast to the desired output type "
+                               f"{_dname(target._data.dtype)}")
+        wider = xp.promote_types(input._data.dtype, target._data.dtype)  # float32 logits + float64 target -> float64
+        input, target = input.to(_dtype.from_numpy_dtype(wider)), target.to(_dtype.from_numpy_dtype(wider))
     x = input._data
-    if target._data.dtype != x.dtype:
-        target = target.to(input.dtype)
     w = None if weight is None else xp.broadcast_to(weight._data, x.shape).astype(x.dtype, copy=False)
     pw = None if pos_weight is None else pos_weight._data.astype(x.dtype, copy=False)
     return PointwiseLoss.apply(input, target, w, "bce_logits", pw, reduction)
