@@ -26,7 +26,12 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .workloads import Workload, workloads
+if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    __package__ = "benchmarks"
+    import benchmarks  # noqa: F401,E402
+
+from .workloads import Workload, workloads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"

@@ -16,7 +16,6 @@ framework's import, the data and the workload, nothing of the other framework.
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import time

@@ -74,7 +74,7 @@ CASES = {
                                     T.ones(2, dtype=T.int32) + np.int64(3), T.tensor([1]) * np.float32(2.5)],
     "legacy_ctor": lambda T: [T.FloatTensor([1, 2]), T.LongTensor([1, 2]), T.FloatTensor(2, 3).shape,
                               T.tensor([1, 2]).type(T.FloatTensor), isinstance(T.ones(1), T.FloatTensor),
-                              isinstance(T.ones(1), T.LongTensor), T.DoubleTensor([1]).type()],
+                              isinstance(T.ones(1), T.LongTensor), T.DoubleTensor([1]).dtype],
     "linalg_norms": lambda T: [T.linalg.norm(T.tensor([[3.0, 4.0], [0.0, 1.0]])), T.linalg.norm(
         T.tensor([3.0, -4.0]), ord=1), T.linalg.vector_norm(T.tensor([[3.0, -4.0]]), ord=float("inf"), dim=1),
         T.linalg.matrix_norm(T.tensor([[1.0, -2.0], [3.0, 4.0]]), ord=1), T.linalg.det(T.eye(2) * 2),

@@ -211,8 +211,10 @@ class ArrayFunction(Function):
     non_differentiable_outputs = ()
     _array_backward = True  # the engine calls ``backward`` directly on arrays
 
+    torch_name = None  # PyTorch's node name where it differs (set on the class, or on ctx in forward)
+
     def name(self) -> str:
-        return type(self).__name__ + "Backward0"
+        return self.torch_name or type(self).__name__ + "Backward0"
 
     @classmethod
     def apply(cls, *args, **kwargs):

@@ -2,19 +2,24 @@
 
 Layouts (G groups, Cg = C/G input channels per group, Og = O/G output channels per group, KK = KH*KW):
 
-* ``col``: ``(G, KK*Cg, B*L)``, kernel-offset-major (rows ordered ``(kh, kw, c)``), so that every
+* ``col``: ``(G, KK*Cg [+1], B*L)``, kernel-offset-major (rows ordered ``(kh, kw, c)``), so that every
   kernel offset ``k`` owns one contiguous block ``col[:, k*Cg:(k+1)*Cg]``. im2col and col2im loop over
-  the KK offsets only; each step is one strided slice copy (or ``+=``) of the whole batch.
+  the KK offsets only; each step is one strided slice copy (or ``+=``) of the whole batch. An optional
+  last row of ones carries the bias through the GEMM (and gives its gradient with dW).
 * ``L``: the output pixels of one image in "wide" rows. For stride 1 along H the padded image is
   handled as one flat row of ``R*Wr`` values: output ``(oh, ow)`` of offset ``(i, j)`` reads flat index
-  ``sw*(oh*Wq + ow) + i*dh*Wr + j*dw``, a single 1-D strided slice per offset. Each output row then
-  carries ``Wq - OW`` extra "garbage" columns (read from the padding, cropped from the result, and
+  ``sw*(oh*Wq + ow) + i*dh*Wr + j*dw (+ D - pl)``, a single 1-D strided slice per offset. Each output row
+  then carries ``Wq - OW`` extra "garbage" columns (read from the padding, cropped from the result, and
   given zero gradient), which makes the copies long and contiguous. With a vertical stride > 1 the
   2-D slices are used instead (``Wq = OW``, no garbage).
 * weights: ``(G, Og, KK*Cg)`` (a small reordered copy of ``(O, Cg, KH, KW)``).
 
 forward:  out(G, Og, B*L) = W2 @ col                         one (batched over groups) GEMM
-backward: dW2 = col @ g2^T ;  dcol = W2^T @ g2 ;  dx = col2im(dcol)
+backward: dW2 = col @ g2^T ;  dcol = W2^T @ g2 ;  dx = col2im(dcol)   (dcol kernel-offset-major)
+
+Two variants, chosen by geometry (see ``conv_forward_blocked``): output-dominated convolutions
+(KK*C <= O) use an image-major col so that the GEMM writes NCHW directly, and a batch whose col
+exceeds ``COL_BUDGET`` runs in cache-sized blocks of images (one GEMM per block).
 """
 from __future__ import annotations
 

@@ -256,3 +256,8 @@ def det(A: Tensor) -> Tensor:
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """``torch.linalg.matmul``: alias of ``torch.matmul``."""
     return input @ other
+
+
+# ``import torch.linalg`` / ``from numtorch.linalg import norm``: this module is that namespace.
+import sys as _sys  # noqa: E402
+_sys.modules.setdefault(__name__.rsplit(".", 2)[0] + ".linalg", _sys.modules[__name__])

@@ -25,6 +25,7 @@ class LinearFunction(ArrayFunction):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
+        ctx.torch_name = ("AddmmBackward0" if b is not None else "MmBackward0") if x.ndim == 2 else "ViewBackward0"
         if x.ndim == 2:
             out = x @ w.T
         elif x.ndim == 1:

@@ -153,6 +153,12 @@ class CrossEntropy(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, target, w, ignore_index, reduction, eps, probs, rowmax):
+        if probs or eps:  # PyTorch's last node: nll_loss for plain class targets, else arithmetic
+            ctx.torch_name = "DivBackward1" if probs and reduction == "mean" else "AddBackward0" if eps else None
+        elif x.ndim > 2:
+            ctx.torch_name = "NllLoss2DBackward0" if x.ndim == 3 else "NllLossNdBackward0"
+        else:
+            ctx.torch_name = "NllLossBackward0"
         n_cls = x.shape[1]
         nd = x.ndim
         z = x - rowmax  # rowmax = x.max(axis=1, keepdims=True), computed by the caller
@@ -363,6 +369,9 @@ class NLL(ArrayFunction):
     """
 
     @staticmethod
+    torch_name = "NllLossBackward0"
+
+    @staticmethod
     def forward(ctx, x, t, w, ignore_index, reduction):
         m_rows = x.shape[0]
         valid = t != ignore_index
@@ -496,6 +505,11 @@ def _pointwise_grads(kind: str, x, y, p, need_y: bool):
     return dx, dy
 
 
+_POINTWISE_NODE_NAMES = {"mse": "MseLossBackward0", "smooth_l1": "SmoothL1LossBackward0",
+                         "huber": "HuberLossBackward0", "bce": "BinaryCrossEntropyBackward0",
+                         "bce_logits": "BinaryCrossEntropyWithLogitsBackward0"}
+
+
 class PointwiseLoss(ArrayFunction):
     """reduce(w * l(x, y)) for an elementwise loss ``kind``; x and y broadcast, w broadcasts against them.
 
@@ -504,6 +518,7 @@ class PointwiseLoss(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, y, w, kind, p, reduction):
+        ctx.torch_name = _POINTWISE_NODE_NAMES.get(kind)
         l = _pointwise(kind, x, y, p)
         if w is not None:
             l = l * w
