@@ -85,4 +85,20 @@ def format_tensor(t, prefix: str = "tensor(") -> str:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    return prefix + body + "".join(", " + s for s in suffixes) + ")"
+    return _add_suffixes(prefix + body, suffixes, len(prefix))
+
+
+def _add_suffixes(text: str, suffixes, indent: int) -> str:
+    """", dtype=..., requires_grad=True)": a suffix that would pass the line width goes on its own line."""
+    parts = [text]
+    last_line_len = len(text) - text.rfind("\n") + 1  # PyTorch's measure (it counts 2 extra with no newline)
+    for suffix in suffixes:
+        n = len(suffix.replace("numtorch.", "torch."))  # lay out as PyTorch does for the same tensor
+        if last_line_len + n + 2 > PRINT_OPTIONS["linewidth"]:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + n
+        else:
+            parts.append(", " + suffix)
+            last_line_len += n + 2
+    parts.append(")")
+    return "".join(parts)

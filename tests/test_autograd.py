@@ -396,3 +396,39 @@ def test_inplace_on_view_of_leaf_raises():
     with numtorch.no_grad():
         w[0].add_(1)
     assert w[0, 0].item() == 2.0
+
+
+@pytest.mark.parametrize("expr", [
+    "a * 2", "a.sum()", "a.mean()", "a.view(-1)", "a.reshape(4)", "a.flatten()", "a[0]", "a[:, 1]", "a[0:1]",
+    "a[[0, 1]]", "a @ b", "a[0] @ b[0]", "a.double()", "a.max()", "a.max(0)[0]", "a.min(1)[0]",
+    "F.linear(a, b)", "F.linear(a, b, b[0])", "F.cross_entropy(a, T.tensor([0, 1]))",
+    "F.cross_entropy(a, T.tensor([0, 1]), reduction='none')", "F.nll_loss(a.log_softmax(1), T.tensor([0, 1]))",
+    "F.mse_loss(a, b)", "F.binary_cross_entropy_with_logits(a, b)", "F.binary_cross_entropy(a.sigmoid(), b.sigmoid())",
+    "F.smooth_l1_loss(a, b)",
+])
+def test_grad_fn_names_match_pytorch(expr):
+    """What ``print(loss)`` shows (``grad_fn=<NllLossBackward0>``) for the nodes tutorials print."""
+    import torch
+    names = []
+    for T in (torch, numtorch):
+        a = T.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+        b = T.tensor([[1.0, 0.5], [0.0, 1.0]])
+        out = eval(expr, {"T": T, "F": T.nn.functional, "a": a, "b": b})
+        names.append(out.grad_fn.name())
+    assert names[1] == names[0]
+
+
+def test_integer_then_advanced_index_gradient_and_assignment():
+    """x[0, :, [1, 3]] selects the integer first (PyTorch), not NumPy's advanced-dims-first layout."""
+    import torch
+    a = np.arange(24.0).reshape(2, 3, 4)
+    ours = numtorch.tensor(a, requires_grad=True)
+    theirs = torch.tensor(a, requires_grad=True)
+    w = np.arange(6.0).reshape(3, 2)
+    (ours[0, :, [1, 3]] * numtorch.tensor(w)).sum().backward()
+    (theirs[0, :, [1, 3]] * torch.tensor(w)).sum().backward()
+    assert np.array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    z, t = numtorch.zeros(2, 3, 4), torch.zeros(2, 3, 4)
+    z[1, :, [0, 2]] = numtorch.tensor(w, dtype=numtorch.float32)
+    t[1, :, [0, 2]] = torch.tensor(w, dtype=torch.float32)
+    assert np.array_equal(z.numpy(), t.numpy())

@@ -55,6 +55,9 @@ SAME_AS_TORCH = {
     "int_of_many": lambda T: int(T.ones(2)), "factory_int_grad": lambda T: T.tensor([1], requires_grad=True),
     "gather_float_index": lambda T: T.ones(2, 3).gather(1, T.tensor([[0.0]])),
     "index_select_float": lambda T: T.ones(2, 3).index_select(1, T.tensor([0.5])),
+    "index_put_dtype": lambda T: T.zeros(3).__setitem__([0, 1], T.tensor([1.0, 2.0], dtype=T.float64)),
+    "mask_put_dtype": lambda T: T.zeros(3).__setitem__(T.ones(3) > 0, T.tensor([1, 2, 3])),
+    "negative_step": lambda T: T.arange(5)[::-1], "negative_step_2d": lambda T: T.ones(2, 3)[:, ::-2],
     "bitwise_float": lambda T: T.bitwise_and(T.tensor([1]), T.tensor([1.0])),
 }
 

@@ -342,7 +342,8 @@ def test_views_share_memory_and_version():
 # ---------------------------------------------------------------- indexing
 INDEX_CASES = {
     "int": lambda T, x: x[1], "neg": lambda T, x: x[-1, -2], "slice": lambda T, x: x[1:, ::2],
-    "negslice": lambda T, x: x[:, -3:-1], "step": lambda T, x: x[..., ::-1] if T is numtorch else x.flip(-1),
+    "negslice": lambda T, x: x[:, -3:-1], "step": lambda T, x: x[..., ::2], "flip": lambda T, x: x.flip(-1),
+    "int_slice_list": lambda T, x: x[1, :, [0, 3, 3]],
     "none": lambda T, x: x[None, :, None, 1], "ellipsis": lambda T, x: x[..., 1],
     "list": lambda T, x: x[[0, 1, 1]], "repeated": lambda T, x: x[[1, 1, 0, 1], :, [0, 0, 2, 0]],
     "tensor_idx": lambda T, x: x[:, T.tensor([2, 0, 2])], "bool": lambda T, x: x[x > 0],

@@ -107,14 +107,25 @@ def im2col(x, g: ConvGeometry, ones: bool = False):
     matrix adds the bias inside the GEMM and ``col @ g2^T`` yields the bias gradient with dW.
     """
     KK = g.KH * g.KW
-    xpad = pad_input(x, g)
+    xpad = x if (g.flat and _unpadded(g)) else pad_input(x, g)
     rows = KK * g.Cg + ones
     col = xp.empty((g.G, rows, g.B * g.L), dtype=x.dtype)
     if ones:
         col[:, -1] = 1
     if g.flat:
-        xf = xpad.reshape(g.B, g.G, g.Cg, g.R * g.Wr).transpose(1, 2, 0, 3)
         cv = col[:, :KK * g.Cg].reshape(g.G, KK, g.Cg, g.B, g.L)
+        if _unpadded(g):
+            # Read x itself: the last offsets would run past the image only into columns that the
+            # zero padding fills; they get zeros here instead, and no padded copy of x is made.
+            P = g.H * g.W
+            xf = x.reshape(g.B, g.G, g.Cg, P).transpose(1, 2, 0, 3)
+            for k, off in enumerate(g.offs):
+                n = _fit(off, g, P)
+                cv[:, k, ..., :n] = xf[..., off:off + g.sw * (n - 1) + 1:g.sw]
+                if n < g.L:
+                    cv[:, k, ..., n:] = 0
+            return col
+        xf = xpad.reshape(g.B, g.G, g.Cg, g.R * g.Wr).transpose(1, 2, 0, 3)
         span = g.sw * (g.L - 1) + 1
         for k, off in enumerate(g.offs):
             cv[:, k] = xf[..., off:off + span:g.sw]
@@ -129,8 +140,10 @@ def im2col(x, g: ConvGeometry, ones: bool = False):
 def col2im(dcol, g: ConvGeometry, out=None):
     """dcol: (G, KK*Cg, B*L) -> dx: (B, C, H, W) (into ``out`` if given); adjoint of im2col, one ``+=`` per offset."""
     KK = g.KH * g.KW
-    dpad = xp.zeros((g.B, g.C, g.R, g.Wr), dtype=dcol.dtype)
     dcol = dcol.reshape(g.G, KK, g.Cg, g.B, g.L)
+    if g.flat and _unpadded(g):
+        return _col2im_unpadded(dcol, g, out)
+    dpad = xp.zeros((g.B, g.C, g.R, g.Wr), dtype=dcol.dtype)
     if g.flat:
         df = dpad.reshape(g.B, g.G, g.Cg, g.R * g.Wr).transpose(1, 2, 0, 3)
         span = g.sw * (g.L - 1) + 1
@@ -146,6 +159,39 @@ def col2im(dcol, g: ConvGeometry, out=None):
         xp.copyto(out, crop)
         return out
     return crop if crop is dpad else xp.ascontiguousarray(crop)
+
+
+def _unpadded(g: ConvGeometry) -> bool:
+    """No padding and row pitch W: the flat rows are x's own rows (valid convolutions)."""
+    return not (g.pt or g.pb or g.pl or g.pr) and g.Wr == g.W
+
+
+def _fit(off: int, g: ConvGeometry, P: int) -> int:
+    """How many of an offset's L flat reads (off + sw*l) fall inside the P = H*W image values."""
+    return min(g.L, (P - off + g.sw - 1) // g.sw)
+
+
+def _col2im_unpadded(dcol, g: ConvGeometry, out):
+    """col2im of a valid convolution straight into (B, C, H, W): the reads past the image (zero padding
+    in im2col) are dropped instead of summed into a padded buffer and cropped. With sw = 1 the first
+    offset (flat 0..L-1) is assigned rather than added to zeros."""
+    P = g.H * g.W
+    if out is None:
+        out = xp.empty((g.B, g.C, g.H, g.W), dtype=dcol.dtype)
+    df = out.reshape(g.B, g.G, g.Cg, P).transpose(1, 2, 0, 3)
+    start = 0
+    if g.sw == 1 and g.offs[0] == 0:
+        n = _fit(0, g, P)
+        df[..., :n] = dcol[:, 0, ..., :n]
+        df[..., n:] = 0
+        start = 1
+    else:
+        df[...] = 0
+    for k in range(start, len(g.offs)):
+        off = g.offs[k]
+        n = _fit(off, g, P)
+        df[..., off:off + g.sw * (n - 1) + 1:g.sw] += dcol[:, k, ..., :n]
+    return out
 
 
 def weight_matrix(w, g: ConvGeometry):

@@ -123,6 +123,8 @@ class Pow(ArrayFunction):
 
 
 class Cast(ArrayFunction):
+    torch_name = "ToCopyBackward0"
+
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.src = a.dtype
@@ -149,6 +151,10 @@ class MatMul(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.ndim == 2 and b.ndim == 2:  # PyTorch's node names for the common cases
+            ctx.torch_name = "MmBackward0"
+        elif a.ndim == 1 and b.ndim == 1:
+            ctx.torch_name = "DotBackward0"
         if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise _matmul_error(a, b)
         ctx.save_for_backward(a, b)

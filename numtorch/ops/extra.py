@@ -383,3 +383,142 @@ Tensor.cumprod_ = lambda self, dim, *, dtype=None: inplace(self, self.cumprod(di
 Tensor.addmm_ = lambda self, mat1, mat2, *, beta=1, alpha=1: inplace(self, self.addmm(mat1, mat2, beta=beta, alpha=alpha))
 Tensor.absolute_ = Tensor.abs_
 del view_of
+
+
+# ------------------------------------------------------------------ small everyday helpers (PyTorch names)
+def absolute(input: Tensor) -> Tensor:
+    """Alias of ``abs``."""
+    return input.abs()
+
+
+def positive(input: Tensor) -> Tensor:
+    """Returns ``input`` itself (PyTorch refuses bool tensors)."""
+    if input._data.dtype == xp.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def is_complex(input: Tensor) -> bool:
+    """numtorch has no complex dtypes: always False."""
+    return input._data.dtype.kind == "c"
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Bool tensor shaped like ``elements``: whether each element occurs in ``test_elements``."""
+    a = elements._data if isinstance(elements, Tensor) else xp.asarray(elements)
+    b = test_elements._data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
+    return _make(xp.isin(a, b, assume_unique=assume_unique, invert=invert))
+
+
+def _tri_indices(np_fn, row: int, col: int, offset: int):
+    r, c = np_fn(row, offset, col)
+    return _make(xp.stack([r, c]).astype(xp.int64).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """(2, N) int64 coordinates of the lower triangle of a row x col matrix, row by row."""
+    out = _tri_indices(xp.tril_indices, row, col, offset)
+    return out if dtype is None else out.to(dtype)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """(2, N) int64 coordinates of the upper triangle of a row x col matrix, row by row."""
+    out = _tri_indices(xp.triu_indices, row, col, offset)
+    return out if dtype is None else out.to(dtype)
+
+
+def _split_along(name: str, input: Tensor, sections, dim: int, min_dim: int):
+    if input.dim() < min_dim:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} dimension, but got a tensor "
+                           f"with {input.dim()} dimensions!")
+    if isinstance(sections, int) and input.shape[dim] % sections:
+        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension "
+                           f"{input.shape[dim]} is not divisible by the split_size {sections}!")
+    from .layout import tensor_split
+    return tensor_split(input, sections, dim)
+
+
+def hsplit(input: Tensor, sections) -> tuple:
+    """Split columns (dim 1; dim 0 for 1-D input) into equal ``sections`` or at the given indices."""
+    return _split_along("hsplit", input, sections, 1 if input.dim() > 1 else 0, 1)
+
+
+def vsplit(input: Tensor, sections) -> tuple:
+    """Split rows (dim 0) of a tensor with at least 2 dims."""
+    return _split_along("vsplit", input, sections, 0, 2)
+
+
+def dsplit(input: Tensor, sections) -> tuple:
+    """Split along dim 2 of a tensor with at least 3 dims."""
+    return _split_along("dsplit", input, sections, 2, 3)
+
+
+def row_stack(tensors) -> Tensor:
+    """Alias of ``vstack``."""
+    from .layout import vstack
+    return vstack(tensors)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """Sum over the last dims of both: (*a, n), (*b, n) -> (*a, *b); a product for 0-d operands."""
+    if input.dim() == 0 or other.dim() == 0:
+        return input * other
+    from .linalg import tensordot
+    return tensordot(input, other, dims=([-1], [-1]))
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """Dot product of two 1-D tensors (no conjugation for real dtypes)."""
+    return input.dot(other)
+
+
+def unravel_index(indices, shape) -> tuple:
+    """Flat indices -> tuple of coordinate tensors (int64), one per dim of ``shape``."""
+    idx = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError("expected 'indices' to be integer dtype, but got " + str(_dtype.from_numpy_dtype(idx.dtype)))
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    n = math.prod(shape)
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise RuntimeError("index is out of bounds for the given shape")
+    return tuple(_make(c.astype(xp.int64)) for c in xp.unravel_index(idx % builtins.max(n, 1), shape))
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """All combinations of 1-D inputs: (n1,), (n2,), ... -> (n1 * n2 * ..., k); one input -> itself."""
+    if len(tensors) == 1:
+        return tensors[0]
+    from .layout import meshgrid
+    from .shape import stack
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], dim=1)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """Block-diagonal matrix of 0-, 1- or 2-D blocks: (r_i, c_i) -> (sum r_i, sum c_i), zeros elsewhere."""
+    from .shape import cat
+    from ..creation import zeros
+    blocks = [t.reshape(1, 1) if t.dim() == 0 else t.reshape(1, -1) if t.dim() == 1 else t for t in tensors]
+    if not blocks:
+        return zeros(1, 0)
+    from .misc import promote_types
+    dt = blocks[0].dtype
+    for b in blocks[1:]:
+        dt = promote_types(dt, b.dtype)
+    total = builtins.sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        r, c = b.shape
+        parts = [zeros(r, left, dtype=dt), b.to(dt), zeros(r, total - left - c, dtype=dt)]
+        rows.append(cat(parts, dim=1))
+        left += c
+    return cat(rows, dim=0)
+
+
+__all__ += ["absolute", "positive", "is_complex", "isin", "tril_indices", "triu_indices", "hsplit", "vsplit",
+            "dsplit", "row_stack", "inner", "vdot", "unravel_index", "cartesian_prod", "block_diag"]
+Tensor.hsplit = hsplit
+Tensor.vsplit = vsplit
+Tensor.dsplit = dsplit
+Tensor.positive = positive
+Tensor.is_complex = is_complex

@@ -28,6 +28,8 @@ def _convert_one(i):
         if arr.dtype.kind == "f":
             _bad_index(i)
         return arr
+    if type(i) is slice and i.step is not None and i.step <= 0:  # NumPy would reverse; PyTorch refuses
+        raise ValueError("step must be greater than zero")
     return i
 
 
@@ -70,10 +72,22 @@ def _check_bounds(shape, idx):
         dim += 1
 
 
+def _node_name(idx, basic) -> str:
+    """PyTorch's node for x[idx]: Select (one integer), Slice (slices), Index (tensors/lists), else a view."""
+    if not basic:
+        return "IndexBackward0"
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    real = [p for p in parts if p is not Ellipsis and p is not None and p != slice(None)]
+    if len(real) == 1:
+        return "SelectBackward0" if isinstance(real[0], int) else "SliceBackward0"
+    return "AliasBackward0" if not real else "SelectBackward0" if isinstance(real[-1], int) else "SliceBackward0"
+
+
 class GetItem(ArrayFunction):
     @staticmethod
     def forward(ctx, x, idx, basic):
         ctx.shape, ctx.dtype, ctx.idx, ctx.basic = x.shape, x.dtype, idx, basic
+        ctx.torch_name = _node_name(idx, basic)
         return x[idx]
 
     @staticmethod
@@ -96,10 +110,38 @@ def _numel(shape):
     return n
 
 
+def _split_integers(idx, ndim: int):
+    """PyTorch applies integer indices first (as selects), then the advanced ones; NumPy treats an integer
+    next to an array as advanced, which moves dims when a slice separates them (x[0, :, [1, 3]] is
+    (3, 2) in PyTorch, (2, 3) in NumPy). Returns (ints-only basic index, the rest), or None if no ints."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    is_int = [isinstance(i, int) and not isinstance(i, bool) for i in items]
+    if not any(is_int):
+        return None
+    width = [getattr(i, "ndim", 1) if getattr(getattr(i, "dtype", None), "kind", "") == "b" else 1 for i in items]
+    used = sum(w for i, w in zip(items, width) if i is not None and i is not Ellipsis)
+    first, rest = [], []
+    for i, w, integer in zip(items, width, is_int):
+        if i is Ellipsis:
+            first.extend([slice(None)] * (ndim - used))
+            rest.extend([slice(None)] * (ndim - used))
+        elif integer:
+            first.append(i)
+        else:
+            if i is not None:
+                first.extend([slice(None)] * w)
+            rest.append(i)
+    return tuple(first), tuple(rest)
+
+
 def getitem(self, idx):
     idx = _convert_index(idx)
     _check_bounds(self._data.shape, idx)
     basic = _is_basic(idx)
+    if not basic:
+        split = _split_integers(idx, self._data.ndim)
+        if split is not None:
+            return getitem(getitem(self, split[0]), split[1])
     try:
         out = apply_unary(GetItem, self, idx, basic)
     except IndexError as e:
@@ -134,15 +176,23 @@ class SetItem(ArrayFunction):
 def setitem(self, idx, value):
     idx = _convert_index(idx)
     _check_bounds(self._data.shape, idx)
+    if isinstance(value, Tensor) and value._data.dtype != self._data.dtype and value._data.ndim and \
+            not _is_basic(idx):  # PyTorch's index_put does not cast (basic slices do)
+        from ._util import legacy_name
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{legacy_name(self._data.dtype)} for the destination and "
+                           f"{legacy_name(value._data.dtype)} for the source.")
     from ..autograd.grad_mode import _state
     tracked = _state[0] and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not tracked:
         v = value._data if isinstance(value, Tensor) else value
+        split = None if _is_basic(idx) else _split_integers(idx, self._data.ndim)
+        target, idx = (self._data, idx) if split is None else (self._data[split[0]], split[1])  # a view
         try:
-            self._data[idx] = v
+            target[idx] = v
         except ValueError as e:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(v, 'shape', ()))} cannot "
-                               f"be broadcast to indexing result of shape {list(self._data[idx].shape)}") from None
+                               f"be broadcast to indexing result of shape {list(target[idx].shape)}") from None
         self._version[0] += 1
         return
     if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:

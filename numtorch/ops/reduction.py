@@ -128,6 +128,7 @@ class MaxMinAll(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, take_max):
+        ctx.torch_name = "MaxBackward1" if take_max else "MinBackward1"
         if x.size == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
@@ -149,6 +150,7 @@ class MaxMinDim(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, take_max):
+        ctx.torch_name = "MaxBackward0" if take_max else "MinBackward0"
         if x.shape[axis] == 0 if x.ndim else False:
             raise IndexError(f"max(): Expected reduction dim {axis} to have non-zero size.")
         idx = xp.argmax(x, axis=axis, keepdims=True) if take_max else xp.argmin(x, axis=axis, keepdims=True)

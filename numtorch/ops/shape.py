@@ -36,6 +36,8 @@ def _infer_shape(shape, numel, original):
 
 
 class Reshape(ArrayFunction):
+    torch_name = "ViewBackward0"  # view, reshape and flatten all record a view node in PyTorch
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape

@@ -86,8 +86,8 @@ def _torch_size(shape) -> str:
 
 
 def _dname(dt) -> str:
-    return {"int64": "Long", "uint8": "Byte", "int32": "Int", "int16": "Short", "int8": "Char", "float32": "Float", "float64": "Double",
-            "bool": "Bool", "float16": "Half"}.get(dt.name, dt.name)
+    from ...ops._util import legacy_name
+    return legacy_name(dt)
 
 
 def _reduce(l, reduction: str):
@@ -368,7 +368,6 @@ class NLL(ArrayFunction):
     'mean' divides by sum of w[t_i] over non-ignored rows; dx[i, t_i] = -w[t_i] * scale, zero elsewhere.
     """
 
-    @staticmethod
     torch_name = "NllLossBackward0"
 
     @staticmethod
