@@ -19,7 +19,10 @@ from math import e, inf, nan, pi  # torch.e, torch.inf, torch.nan and torch.pi a
 newaxis = None
 
 __version__ = "0.1.0"
-from ._threads import get_num_threads, set_num_threads
+from ._threads import get_num_threads, get_num_interop_threads, set_num_interop_threads, set_num_threads
+from ._alloc import tune_malloc as _tune_malloc
+
+_tune_malloc()
 from .serialization import load, save
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402

@@ -6,6 +6,7 @@ the state, conversions, autograd entry points and printing.
 from __future__ import annotations
 
 import builtins
+import warnings
 
 from . import _dtype
 from ._backend import xp
@@ -85,7 +86,16 @@ class Tensor:
 
     @property
     def T(self) -> "Tensor":
-        return self.permute(*range(self._data.ndim - 1, -1, -1))
+        n = self._data.ndim
+        if n == 0:
+            warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.",
+                          UserWarning, stacklevel=2)
+        elif n != 2:
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated "
+                          "and it will throw an error in a future release. Consider `x.mT` to transpose batches of "
+                          "matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a "
+                          "tensor.", UserWarning, stacklevel=2)
+        return self.permute(*range(n - 1, -1, -1))
 
     @property
     def mT(self) -> "Tensor":

@@ -432,3 +432,29 @@ def test_integer_then_advanced_index_gradient_and_assignment():
     z[1, :, [0, 2]] = numtorch.tensor(w, dtype=numtorch.float32)
     t[1, :, [0, 2]] = torch.tensor(w, dtype=torch.float32)
     assert np.array_equal(z.numpy(), t.numpy())
+
+
+def test_integer_indexed_element_is_a_view():
+    """x[0].add_(1) / w[i].zero_() under no_grad write into x, as in PyTorch (x[0] is a 0-d view)."""
+    x = numtorch.zeros(3)
+    x[0].add_(1)
+    x[2].fill_(7.0)
+    y = numtorch.zeros(2, 3)
+    y[1, 2].copy_(numtorch.tensor(4.0))
+    y[0][1].add_(2)
+    assert x.tolist() == [1.0, 0.0, 7.0] and y.tolist() == [[0.0, 2.0, 0.0], [0.0, 0.0, 4.0]]
+    w = numtorch.ones(3, requires_grad=True)
+    with numtorch.no_grad():
+        w[0].mul_(5)
+    assert w.tolist() == [5.0, 1.0, 1.0] and w.is_leaf and w.requires_grad
+    a = numtorch.ones(3, requires_grad=True)
+    b = a * 2
+    b[1].mul_(3)  # in-place on a 0-d view of a graph tensor: the gradient sees it
+    b.sum().backward()
+    assert a.grad.tolist() == [2.0, 6.0, 2.0]
+
+
+def test_grad_unused_input_names_its_index():
+    w = numtorch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^The differentiated Tensor at index 1 appears to not have been used"):
+        numtorch.autograd.grad((w * w).sum(), [w, numtorch.ones(2, requires_grad=True)])

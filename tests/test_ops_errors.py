@@ -90,6 +90,17 @@ def test_degrees_of_freedom_warning_like_pytorch():
         assert tuple(numtorch.zeros(0, 3).mean(0).shape) == (3,)  # mean of nothing: nan, no NumPy warning
 
 
+def test_T_on_non_matrix_warns_like_pytorch():
+    with pytest.warns(UserWarning, match=r"^The use of `x.T` on tensors of dimension other than 2") as rec:
+        assert tuple(numtorch.ones(2, 3, 4).T.shape) == (4, 3, 2)
+    assert rec[0].filename == __file__
+    with pytest.warns(UserWarning, match=r"^Tensor.T is deprecated on 0-D tensors"):
+        numtorch.tensor(1.0).T
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tuple(numtorch.ones(2, 3).T.shape) == (3, 2)
+
+
 def test_matmul_message_exact():
     with pytest.raises(RuntimeError, match=r"^mat1 and mat2 shapes cannot be multiplied \(64x784 and 128x10\)$"):
         numtorch.randn(64, 784) @ numtorch.randn(128, 10)

@@ -213,14 +213,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     capture = {_edge(t): None for t in inputs}
     run_backward(roots, grads, bool(retain_graph), capture)
     result = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         g = capture[_edge(t)]
         if g is None:
             if materialize_grads:
                 g = xp.zeros_like(t._data)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
         result.append(None if g is None else _make(g, False, None))
     return tuple(result)
 

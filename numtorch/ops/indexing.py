@@ -88,7 +88,10 @@ class GetItem(ArrayFunction):
     def forward(ctx, x, idx, basic):
         ctx.shape, ctx.dtype, ctx.idx, ctx.basic = x.shape, x.dtype, idx, basic
         ctx.torch_name = _node_name(idx, basic)
-        return x[idx]
+        out = x[idx]
+        if basic and type(out) is not xp.ndarray:  # all-integer index: keep a 0-d view (x[0].add_(1) writes x)
+            out = x[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -148,3 +148,16 @@ def test_pooling_error_messages_match_torch():
         with pytest.raises(type(expected.value)) as got:
             case(numtorch)
         assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("k,s", [((2, 1), (2, 1)), ((3, 1), (1, 1)), ((2, 2), None), ((3, 3), (2, 2))])
+def test_max_pool2d_backward_grads_stay_independent(k, s):
+    """Backward reuses a scratch buffer for its intermediate: earlier gradients must not change."""
+    xs = [np.random.default_rng(i).standard_normal((2, 3, 8, 6)).astype(np.float32) for i in range(2)]
+    grads = []
+    for lib, fn in ((numtorch, F), (torch, TF)):
+        a, b = (lib.tensor(x, requires_grad=True) for x in xs)
+        (fn.max_pool2d(a * 2, k, s).sum() + fn.max_pool2d(b * 3, k, s).sum()).backward()
+        grads.append((a.grad.numpy(), b.grad.numpy()))
+    for gn, gt in zip(*grads):
+        np.testing.assert_array_equal(gn, gt)

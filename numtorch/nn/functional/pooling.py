@@ -8,6 +8,8 @@ PyTorch returns with ``return_indices=True`` is computed only when asked for.
 """
 from __future__ import annotations
 
+import math
+import threading
 from typing import Optional, Sequence, Union
 
 from ..._backend import xp
@@ -162,8 +164,10 @@ class MaxPool(ArrayFunction):
         aw, ah = ctx.saved
         g = ctx.g
         gy = gy.reshape(g.B, g.C, g.OH, g.OW)
-        dm1 = _running_max_adjoint(gy, ah, 2, g.KH, g.dh, g.sh, aw.shape[2])
+        dm1 = _running_max_adjoint(gy, ah, 2, g.KH, g.dh, g.sh, aw.shape[2], scratch=True)
         dx = _running_max_adjoint(dm1, aw, 3, g.KW, g.dw, g.sw, g.Wp)
+        if dx is dm1:                          # a width-1 kernel passes the scratch buffer through
+            dx = dm1.copy()
         if dx.shape[2] != g.Hp:
             full = xp.zeros((g.B, g.C, g.Hp, g.Wp), dtype=dx.dtype)
             full[:, :, :dx.shape[2]] = dx
@@ -192,8 +196,24 @@ def _running_max(x, axis: int, k: int, d: int, s: int, count: int):
     return out, arg
 
 
-def _running_max_adjoint(g, arg, axis: int, k: int, d: int, s: int, size: int):
-    """Route ``g`` to the winning offsets: (..., count, ...) -> (..., size, ...) along ``axis``."""
+_SCRATCH = threading.local()
+
+
+def _scratch(shape, dtype):
+    """An uninitialised array of ``shape`` from this thread's one reusable buffer (grown when needed)."""
+    n = math.prod(shape) * xp.dtype(dtype).itemsize
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < n:
+        buf = _SCRATCH.buf = xp.empty(n, dtype=xp.uint8)
+    return buf[:n].view(dtype).reshape(shape)
+
+
+def _running_max_adjoint(g, arg, axis: int, k: int, d: int, s: int, size: int, scratch: bool = False):
+    """Route ``g`` to the winning offsets: (..., count, ...) -> (..., size, ...) along ``axis``.
+
+    With ``scratch`` the result is written into this thread's reusable buffer (for an intermediate
+    that dies within the caller): reusing it saves the page faults of a fresh multi-MB array per step.
+    """
     shape = list(g.shape)
     shape[axis] = size
     count = g.shape[axis]
@@ -201,7 +221,9 @@ def _running_max_adjoint(g, arg, axis: int, k: int, d: int, s: int, size: int):
         return g
     disjoint = d * (k - 1) < s or k == 1      # offsets never hit the same position twice
     covers = disjoint and s == k * d and d == 1 and size == count * s
-    dx = xp.empty(shape, dtype=g.dtype) if covers else xp.zeros(shape, dtype=g.dtype)
+    dx = _scratch(shape, g.dtype) if scratch else xp.empty(shape, dtype=g.dtype)
+    if not covers:
+        dx.fill(0)
     if k == 2 and disjoint:                   # two offsets: g*arg goes to offset 1, the rest to offset 0
         v1 = dx[_axis_slice(axis, d, s, count)]
         xp.multiply(g, arg, out=v1)
