@@ -221,9 +221,12 @@ def _running_max_adjoint(g, arg, axis: int, k: int, d: int, s: int, size: int, s
         return g
     disjoint = d * (k - 1) < s or k == 1      # offsets never hit the same position twice
     covers = disjoint and s == k * d and d == 1 and size == count * s
-    dx = _scratch(shape, g.dtype) if scratch else xp.empty(shape, dtype=g.dtype)
-    if not covers:
-        dx.fill(0)
+    if scratch:
+        dx = _scratch(shape, g.dtype)
+        if not covers:
+            dx.fill(0)
+    else:
+        dx = xp.empty(shape, dtype=g.dtype) if covers else xp.zeros(shape, dtype=g.dtype)
     if k == 2 and disjoint:                   # two offsets: g*arg goes to offset 1, the rest to offset 0
         v1 = dx[_axis_slice(axis, d, s, count)]
         xp.multiply(g, arg, out=v1)
