@@ -10,6 +10,7 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, i
                                  set_grad_enabled)
 from . import autograd
 from .ops import *  # noqa: F401,F403
+from .ops import linalg  # noqa: F401  (the torch.linalg namespace)
 from .creation import *  # noqa: F401,F403
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._printing import set_printoptions
