@@ -229,6 +229,40 @@ def _small_ops(size: int):
     return make
 
 
+LAYERS = {
+    # name: (title, input shape, builder(T) -> callable, forward MACs per step)
+    "conv2d": ("Conv2d 16->32 3x3 pad 1", (64, 16, 28, 28), lambda T: T.nn.Conv2d(16, 32, 3, padding=1),
+               _conv(16, 32, 3, 28, 28) * 64),
+    "maxpool2d": ("MaxPool2d 2", (64, 32, 28, 28), lambda T: T.nn.MaxPool2d(2), 0),
+    "batchnorm2d": ("BatchNorm2d 32 (train)", (64, 32, 28, 28), lambda T: T.nn.BatchNorm2d(32), 0),
+    "cross_entropy": ("CrossEntropyLoss 512x1000", (512, 1000), None, 0),
+}
+
+
+def _layer(name: str):
+    """Forward + backward of one layer on random data: the hot paths of CNN training, one at a time."""
+    def make(T, units: int, quick: bool = False) -> Callable[[int], int]:
+        T.manual_seed(SEED)
+        _, shape, build, _ = LAYERS[name]
+        rng = np.random.default_rng(SEED)
+        x = T.from_numpy(rng.standard_normal(shape).astype(np.float32)).requires_grad_()
+        if build is None:
+            target = T.from_numpy(rng.integers(0, shape[1], shape[0]))
+            layer = lambda inp: T.nn.functional.cross_entropy(inp, target)  # noqa: E731
+        else:
+            layer = build(T)
+        out = layer(x)
+        grad = T.ones_like(out)
+
+        def run(k: int) -> int:
+            for _ in range(k):
+                x.grad = None
+                layer(x).backward(grad)
+            return k
+        return run
+    return make
+
+
 @dataclass
 class Workload:
     name: str
@@ -272,6 +306,10 @@ def workloads() -> List[Workload]:
                  "PyTorch side: a Dataset of uint8 tensors doing /255 and normalize per item (no torchvision)"),
         Workload("small_ops", "Small-op autograd loop (5 ops fwd+bwd on 16 floats), 2000 iters", _small_ops(16),
                  2000, 20, "iteration", "iteration", 0.0, 1.0, 5, 100),
+    ] + [
+        Workload(f"layer_{name}", f"{title}, forward+backward, 50 steps", _layer(name), 50, 2, "step", "step",
+                 3 * macs * 2 if macs else 0.0, None, 5, 3, "one layer on random float32 data")
+        for name, (title, _, _, macs) in LAYERS.items()
     ]
 
 

@@ -256,9 +256,59 @@ def conv_grad_weight(col, g2, g: ConvGeometry):
     return dw, None
 
 
-def conv_grad_input(g2, w, g: ConvGeometry):
-    """wide grad (G, Og, B*L), w (O, Cg, KH, KW) -> dx (B, C, H, W)."""
-    return col2im(_mm(weight_matrix(w, g).transpose(0, 2, 1), g2), g)
+def conv_grad_input(g2, w, g: ConvGeometry, out=None, wmat=None):
+    """wide grad (G, Og, B*L), w (O, Cg, KH, KW) -> dx (B, C, H, W) (into ``out`` if given).
+
+    ``wmat``: the matrix ``input_grad_matrix(w, g)``, when the caller reuses it across blocks.
+    """
+    if wmat is None:
+        wmat = input_grad_matrix(w, g)
+    if not _row_shifts(g):
+        return col2im(_mm(wmat, g2), g, out)
+    return _grad_input_row_shifts(g2, wmat, g, out)
+
+
+def input_grad_matrix(w, g: ConvGeometry):
+    """The left GEMM operand of ``conv_grad_input``: W2^T (G, KK*Cg, Og), or for row shifts the
+    (KH*Cg, KW*O) matrix ``[i*Cg + c, j*O + o] = w[o, c, i, j]``."""
+    if _row_shifts(g):
+        return xp.ascontiguousarray(w.transpose(2, 1, 3, 0)).reshape(g.KH * g.Cg, g.KW * g.O)
+    return weight_matrix(w, g).transpose(0, 2, 1)
+
+
+def _row_shifts(g: ConvGeometry) -> bool:
+    """dx by row shifts applies: one group, valid flat layout, unit stride and dilation along W (then
+    every output row ends with exactly KW-1 zero garbage columns in the wide gradient)."""
+    return g.G == 1 and g.KW > 1 and g.flat and _unpadded(g) and g.sw == 1 and g.dw == 1
+
+
+def _grad_input_row_shifts(g2, wmat, g: ConvGeometry, out):
+    """dx of a valid stride-1 convolution without the KH*KW-offset col2im.
+
+    dx[c, p] = sum_{i,j,o} w[o,c,i,j] g2[o, p - i*dh*W - j] over each image's flat pixels p. The KW
+    column shifts go into the GEMM: G3[j] = g2 shifted right by j (the values shifted in are the
+    previous row's zero garbage columns), so one GEMM (KH*Cg, KW*O) @ (KW*O, B*L) gives the KH
+    row-offset parts, which are then added into dx at flat offsets i*dh*W (KH adds of Cg rows
+    instead of KH*KW).
+    """
+    N = g.B * g.L
+    g2 = g2.reshape(g.O, N)
+    g3 = xp.empty((g.KW, g.O, N), dtype=g2.dtype)
+    g3[0] = g2
+    for j in range(1, g.KW):
+        g3[j, :, :j] = 0
+        g3[j, :, j:] = g2[:, :N - j]
+    parts = (wmat @ g3.reshape(g.KW * g.O, N)).reshape(g.KH, g.C, g.B, g.L)
+    P = g.H * g.W
+    if out is None:
+        out = xp.empty((g.B, g.C, g.H, g.W), dtype=g2.dtype)
+    df = out.reshape(g.B, g.C, P).transpose(1, 0, 2)
+    df[..., :g.L] = parts[0]
+    df[..., g.L:] = 0
+    for i in range(1, g.KH):
+        off = i * g.dh * g.W
+        df[..., off:off + g.L] += parts[i]
+    return out
 
 
 # ------------------------------------------------------------------------------------ blocked driver
@@ -303,7 +353,7 @@ def conv_backward_blocked(gy, x, col, w, g: ConvGeometry, need_x: bool, need_w: 
         return dx, dw, db
     n = g.chunk(COL_BUDGET, gy.itemsize)
     dx = xp.empty((g.B, g.C, g.H, g.W), dtype=gy.dtype) if need_x else None
-    w2t = weight_matrix(w, g).transpose(0, 2, 1) if need_x else None
+    wmat = input_grad_matrix(w, g) if need_x else None
     dw2 = None
     for s in range(0, g.B, n):
         gb = g.with_batch(min(n, g.B - s))
@@ -312,7 +362,7 @@ def conv_backward_blocked(gy, x, col, w, g: ConvGeometry, need_x: bool, need_w: 
             part = _mm(im2col(x[s:s + gb.B], gb, with_bias), g2.transpose(0, 2, 1))
             dw2 = part if dw2 is None else xp.add(dw2, part, out=dw2)
         if need_x:
-            col2im(_mm(w2t, g2), gb, dx[s:s + gb.B])
+            conv_grad_input(g2, w, gb, dx[s:s + gb.B], wmat)
     dw = db = None
     if need_w:
         KKC = g.KH * g.KW * g.Cg

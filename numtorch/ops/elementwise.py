@@ -126,6 +126,10 @@ class Sigmoid(ArrayFunction):
 
 
 class Relu(ArrayFunction):
+    """y = max(x, 0); dx = g * (y > 0)."""
+
+    saves_output_only = True  # an in-place relu (F.relu(x, inplace=True)) may overwrite its input
+
     @staticmethod
     def forward(ctx, x):
         out = xp.maximum(x, 0)

@@ -196,8 +196,7 @@ class Softmax(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        gy = g * out
-        return gy - out * gy.sum(axis=ctx.axis, keepdims=True), None
+        return out * (g - (g * out).sum(axis=ctx.axis, keepdims=True)), None
 
 
 class LogSoftmax(ArrayFunction):

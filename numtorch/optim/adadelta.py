@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .._backend import xp
-from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported, _run_closure, _step_tensor,
-                        _value, _zeros_like)
+from ._functional import (_grad, _increment_step, _init_state, _params_with_grad, _square_avg_, _weight_decay)
+from .optimizer import Optimizer, _check_lr, _check_nonneg, _check_unsupported, _run_closure, _value
 
 __all__ = ["Adadelta"]
 
@@ -39,39 +39,24 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr = _value(group["lr"])
             rho, eps, weight_decay, maximize = group["rho"], group["eps"], group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
+                    _init_state(state, p, "square_avg", "acc_delta")
                 param = p._data
-                grad = p.grad._data
-                state["step"]._data += 1
-                if maximize:
-                    grad = -grad
-                if weight_decay != 0:
-                    decayed = param * weight_decay
-                    decayed += grad
-                    grad = decayed
+                _increment_step(state)
+                grad = _grad(p, maximize)
+                grad = _weight_decay(param, grad, weight_decay)
                 square_avg = state["square_avg"]._data
                 acc_delta = state["acc_delta"]._data
-                square_avg *= rho
-                tmp = grad * (1 - rho)
-                tmp *= grad
-                square_avg += tmp
+                tmp = _square_avg_(square_avg, grad, rho)
                 std = xp.add(square_avg, eps, out=tmp)
                 xp.sqrt(std, out=std)
                 delta = acc_delta + eps
                 xp.sqrt(delta, out=delta)
                 delta /= std
                 delta *= grad
-                acc_delta *= rho
-                xp.multiply(delta, 1 - rho, out=tmp)
-                tmp *= delta
-                acc_delta += tmp
+                _square_avg_(acc_delta, delta, rho, out=tmp)
                 delta *= -lr
                 param += delta
                 p._version[0] += 1

@@ -5,7 +5,7 @@ import math
 
 from .._backend import xp
 from ..tensor import _make
-from .adam import _lerp_
+from ._functional import _lerp_
 from .optimizer import Optimizer, _run_closure, _step_tensor, _value
 
 __all__ = ["Adafactor"]

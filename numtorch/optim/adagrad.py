@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..tensor import _make
-from .adam import _addcdiv_
+from ._functional import _addcdiv_, _grad, _increment_step, _params_with_grad, _weight_decay
 from .optimizer import Optimizer, _check_lr, _check_nonneg, _check_unsupported, _run_closure, _step_tensor, _value
 
 __all__ = ["Adagrad"]
@@ -53,23 +53,14 @@ class Adagrad(Optimizer):
             lr = _value(group["lr"])
             weight_decay, lr_decay, eps, maximize = (group["weight_decay"], group["lr_decay"], group["eps"],
                                                      group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:  # a group added after construction
                     self._init_state(p, self.defaults["initial_accumulator_value"])
                 param = p._data
-                grad = p.grad._data
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                if maximize:
-                    grad = -grad
-                if weight_decay != 0:
-                    decayed = param * weight_decay
-                    decayed += grad
-                    grad = decayed
+                step = _increment_step(state)
+                grad = _grad(p, maximize)
+                grad = _weight_decay(param, grad, weight_decay)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 state_sum = state["sum"]._data
                 sq = grad * grad  # addcmul_ with value=1

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _check_unsupported, _run_closure,
-                        _step_tensor, _value, _zeros_like)
+from ._functional import (_adam_moments_, _addcdiv_, _check_adam_family, _grad, _increment_step, _init_state,
+                          _params_with_grad, _weight_decay)
+from .optimizer import Optimizer, _check_unsupported, _run_closure, _value, _zeros_like
 
 __all__ = ["Adam"]
 
@@ -24,11 +25,7 @@ class Adam(Optimizer):
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach=None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False, fused=None,
                  decoupled_weight_decay: bool = False) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        _check_nonneg(weight_decay, "weight_decay")
+        _check_adam_family(lr, betas, eps, weight_decay)
         _check_unsupported(differentiable, fused, foreach)
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
@@ -52,38 +49,19 @@ class Adam(Optimizer):
             amsgrad = group["amsgrad"]
             decoupled = group["decoupled_weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _init_state(state, p, "exp_avg", "exp_avg_sq")
                     if amsgrad:
                         state["max_exp_avg_sq"] = _zeros_like(p)
                 param = p._data
-                grad = p.grad._data
-                if maximize:
-                    grad = -grad
-                step_t = state["step"]._data
-                step_t += 1
-                if weight_decay != 0:
-                    if decoupled:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        decayed = param * weight_decay
-                        decayed += grad
-                        grad = decayed
+                grad = _grad(p, maximize)
+                step = _increment_step(state)
+                grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
-                sq = _lerp_(exp_avg, grad, 1 - beta1)
-                exp_avg_sq *= beta2
-                xp.multiply(grad, 1 - beta2, out=sq)
-                sq *= grad
-                exp_avg_sq += sq
-
-                step = float(step_t)
+                sq = _adam_moments_(exp_avg, exp_avg_sq, grad, beta1, beta2)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 step_size = lr / bias_correction1
@@ -100,34 +78,3 @@ class Adam(Optimizer):
                 p._version[0] += 1
         return loss
 
-
-def _lerp_(start, end, weight: float):
-    """``start.lerp_(end, weight)`` with PyTorch's two-sided formula (exact at weight 0 and 1).
-
-    Returns the temporary it used (an array of ``end``'s shape the caller may reuse as scratch).
-    """
-    diff = end - start
-    if abs(weight) < 0.5:
-        diff *= weight
-        start += diff
-    else:
-        diff *= 1 - weight
-        xp.subtract(end, diff, out=start)
-    return diff
-
-
-def _addcdiv_(param, t1, t2, value: float, scratch=None) -> None:
-    """``param.addcdiv_(t1, t2, value=value)``: param += (value * t1) / t2; ``scratch`` may be reused."""
-    if scratch is None or scratch.shape != t1.shape or scratch.dtype != t1.dtype:
-        scratch = t1 * value
-    else:
-        xp.multiply(t1, value, out=scratch)
-    scratch /= t2
-    param += scratch
-
-
-def _addcmul_(target, t1, t2, value: float) -> None:
-    """``target.addcmul_(t1, t2, value=value)``: target += (value * t1) * t2."""
-    tmp = t1 * value
-    tmp *= t2
-    target += tmp

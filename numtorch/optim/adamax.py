@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from .._backend import xp
-from .adam import _addcdiv_, _lerp_
-from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _check_unsupported, _run_closure,
-                        _step_tensor, _value, _zeros_like)
+from ._functional import (_addcdiv_, _check_adam_family, _grad, _increment_step, _init_state, _lerp_,
+                          _params_with_grad, _weight_decay)
+from .optimizer import Optimizer, _run_closure, _value
 
 __all__ = ["Adamax"]
 
@@ -23,11 +23,7 @@ class Adamax(Optimizer):
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, foreach=None, *, maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False) -> None:
-        _check_lr(lr)
-        _check_nonneg(eps, "epsilon")
-        _check_betas(betas)
-        _check_nonneg(weight_decay, "weight_decay")
-        _check_unsupported(differentiable)
+        _check_adam_family(lr, betas, eps, weight_decay, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
@@ -39,24 +35,14 @@ class Adamax(Optimizer):
             beta1, beta2 = group["betas"]
             lr = _value(group["lr"])
             eps, weight_decay, maximize = group["eps"], group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_inf"] = _zeros_like(p)
+                    _init_state(state, p, "exp_avg", "exp_inf")
                 param = p._data
-                grad = p.grad._data
-                if maximize:
-                    grad = -grad
-                step_t = state["step"]._data
-                step_t += 1
-                if weight_decay != 0:
-                    decayed = param * weight_decay
-                    decayed += grad
-                    grad = decayed
+                grad = _grad(p, maximize)
+                step = _increment_step(state)
+                grad = _weight_decay(param, grad, weight_decay)
                 exp_avg = state["exp_avg"]._data
                 exp_inf = state["exp_inf"]._data
                 _lerp_(exp_avg, grad, 1 - beta1)
@@ -64,7 +50,7 @@ class Adamax(Optimizer):
                 norm = xp.abs(grad)
                 norm += eps
                 xp.maximum(exp_inf, norm, out=exp_inf)
-                clr = lr / (1 - beta1 ** float(step_t))
+                clr = lr / (1 - beta1 ** step)
                 _addcdiv_(param, exp_avg, exp_inf, -clr, norm)
                 p._version[0] += 1
         return loss

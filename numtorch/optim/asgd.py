@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..tensor import _make
-from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported, _run_closure, _scalar_dtype,
-                        _step_tensor, _value, _zeros_like)
+from ._functional import _grad, _increment_step, _init_state, _params_with_grad, _weight_decay
+from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported, _run_closure, _scalar_dtype, _value,
+                        _zeros_like)
 
 __all__ = ["ASGD"]
 
@@ -38,25 +39,17 @@ class ASGD(Optimizer):
             lr = _value(group["lr"])
             lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
             weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
+                    _init_state(state, p)
                     state["eta"] = _make(xp.array(lr, dtype=_scalar_dtype()))
                     state["mu"] = _make(xp.array(1.0, dtype=_scalar_dtype()))
                     state["ax"] = _zeros_like(p)
                 param = p._data
-                grad = p.grad._data
-                if maximize:
-                    grad = -grad
-                step_t = state["step"]._data
-                step_t += 1
-                if weight_decay != 0:
-                    decayed = param * weight_decay
-                    decayed += grad
-                    grad = decayed
+                grad = _grad(p, maximize)
+                step = _increment_step(state)
+                grad = _weight_decay(param, grad, weight_decay)
                 eta_t, mu_t = state["eta"]._data, state["mu"]._data
                 eta = float(eta_t)
                 param *= 1 - lambd * eta
@@ -69,7 +62,6 @@ class ASGD(Optimizer):
                     ax += diff
                 else:
                     ax[...] = param
-                step = float(step_t)
                 eta_t[...] = lr / ((1 + lambd * lr * step) ** alpha)
                 mu_t[...] = 1 / max(1, step - t0)
                 p._version[0] += 1

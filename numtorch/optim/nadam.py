@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..tensor import _make
-from .adam import _addcdiv_, _lerp_
-from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _check_unsupported, _run_closure,
-                        _scalar_dtype, _step_tensor, _value, _zeros_like)
+from ._functional import (_adam_moments_, _addcdiv_, _check_adam_family, _grad, _increment_step, _params_with_grad,
+                          _weight_decay)
+from .optimizer import (Optimizer, _check_nonneg, _check_unsupported, _run_closure, _scalar_dtype, _step_tensor,
+                        _value, _zeros_like)
 
 __all__ = ["NAdam"]
 
@@ -28,10 +29,7 @@ class NAdam(Optimizer):
                  weight_decay: float = 0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *,
                  foreach=None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
-        _check_lr(lr)
-        _check_nonneg(eps, "epsilon")
-        _check_betas(betas)
-        _check_nonneg(weight_decay, "weight_decay")
+        _check_adam_family(lr, betas, eps, weight_decay)
         _check_nonneg(momentum_decay, "momentum_decay")
         _check_unsupported(differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
@@ -47,30 +45,18 @@ class NAdam(Optimizer):
             lr = _value(group["lr"])
             eps, weight_decay, momentum_decay = group["eps"], group["weight_decay"], group["momentum_decay"]
             decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
+                    state["step"] = _step_tensor()  # PyTorch's key order: step, mu_product, exp_avg, exp_avg_sq
                     state["mu_product"] = _make(xp.array(1.0, dtype=_scalar_dtype()))
                     state["exp_avg"] = _zeros_like(p)
                     state["exp_avg_sq"] = _zeros_like(p)
                 param = p._data
-                grad = p.grad._data
-                if maximize:
-                    grad = -grad
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
+                grad = _grad(p, maximize)
+                step = _increment_step(state)
                 bias_correction2 = 1 - beta2 ** step
-                if weight_decay != 0:
-                    if decoupled:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        decayed = param * weight_decay
-                        decayed += grad
-                        grad = decayed
+                grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mu_product_t = state["mu_product"]._data
@@ -78,11 +64,7 @@ class NAdam(Optimizer):
                 mu_product = float(mu_product_t)
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
-                sq = _lerp_(exp_avg, grad, 1 - beta1)
-                exp_avg_sq *= beta2
-                xp.multiply(grad, 1 - beta2, out=sq)
-                sq *= grad
-                exp_avg_sq += sq
+                sq = _adam_moments_(exp_avg, exp_avg_sq, grad, beta1, beta2)
                 denom = xp.divide(exp_avg_sq, bias_correction2, out=sq)
                 xp.sqrt(denom, out=denom)
                 mu_product_next = mu_product * mu_next

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from .._backend import xp
-from .adam import _lerp_
-from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _check_unsupported, _run_closure,
-                        _step_tensor, _value, _zeros_like)
+from ._functional import (_adam_moments_, _check_adam_family, _grad, _increment_step, _init_state,
+                          _params_with_grad, _weight_decay)
+from .optimizer import Optimizer, _run_closure, _value
 
 __all__ = ["RAdam"]
 
@@ -24,11 +24,7 @@ class RAdam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False) -> None:
-        _check_lr(lr)
-        _check_nonneg(eps, "epsilon")
-        _check_betas(betas)
-        _check_nonneg(weight_decay, "weight_decay")
-        _check_unsupported(differentiable)
+        _check_adam_family(lr, betas, eps, weight_decay, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
@@ -42,35 +38,17 @@ class RAdam(Optimizer):
             lr = _value(group["lr"])
             eps, weight_decay = group["eps"], group["weight_decay"]
             decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _init_state(state, p, "exp_avg", "exp_avg_sq")
                 param = p._data
-                grad = p.grad._data
-                if maximize:
-                    grad = -grad
-                step_t = state["step"]._data
-                step_t += 1
-                step = float(step_t)
-                if weight_decay != 0:
-                    if decoupled:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        decayed = param * weight_decay
-                        decayed += grad
-                        grad = decayed
+                grad = _grad(p, maximize)
+                step = _increment_step(state)
+                grad = _weight_decay(param, grad, weight_decay, lr, decoupled)
                 exp_avg = state["exp_avg"]._data
                 exp_avg_sq = state["exp_avg_sq"]._data
-                sq = _lerp_(exp_avg, grad, 1 - beta1)
-                exp_avg_sq *= beta2
-                xp.multiply(grad, 1 - beta2, out=sq)
-                sq *= grad
-                exp_avg_sq += sq
+                sq = _adam_moments_(exp_avg, exp_avg_sq, grad, beta1, beta2)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 update = exp_avg / bias_correction1

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from .._backend import xp
-from .adam import _addcdiv_, _lerp_
-from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported, _run_closure, _step_tensor,
-                        _value, _zeros_like)
+from ._functional import (_addcdiv_, _grad, _increment_step, _init_state, _lerp_, _params_with_grad, _square_avg_, _weight_decay)
+from .optimizer import Optimizer, _check_lr, _check_nonneg, _check_unsupported, _run_closure, _value, _zeros_like
 
 __all__ = ["RMSprop"]
 
@@ -43,31 +42,20 @@ class RMSprop(Optimizer):
             lr = _value(group["lr"])
             alpha, eps, weight_decay = group["alpha"], group["eps"], group["weight_decay"]
             momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["square_avg"] = _zeros_like(p)
+                    _init_state(state, p, "square_avg")
                     if momentum > 0:
                         state["momentum_buffer"] = _zeros_like(p)
                     if centered:
                         state["grad_avg"] = _zeros_like(p)
                 param = p._data
-                grad = p.grad._data
-                if maximize:
-                    grad = -grad
-                state["step"]._data += 1
-                if weight_decay != 0:
-                    decayed = param * weight_decay
-                    decayed += grad
-                    grad = decayed
+                grad = _grad(p, maximize)
+                _increment_step(state)
+                grad = _weight_decay(param, grad, weight_decay)
                 square_avg = state["square_avg"]._data
-                square_avg *= alpha
-                sq = grad * (1 - alpha)
-                sq *= grad
-                square_avg += sq
+                sq = _square_avg_(square_avg, grad, alpha)
                 if centered:
                     grad_avg = state["grad_avg"]._data
                     _lerp_(grad_avg, grad, 1 - alpha)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..tensor import _make
-from .optimizer import Optimizer, _check_lr, _check_unsupported, _run_closure, _step_tensor, _value, _zeros_like
+from ._functional import _grad, _increment_step, _init_state, _params_with_grad
+from .optimizer import Optimizer, _check_lr, _check_unsupported, _run_closure, _value
 
 __all__ = ["Rprop"]
 
@@ -37,19 +38,14 @@ class Rprop(Optimizer):
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
+            for p in _params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_tensor()
-                    state["prev"] = _zeros_like(p)
+                    _init_state(state, p, "prev")
                     state["step_size"] = _make(xp.full_like(p.grad._data, _value(group["lr"])))
                 param = p._data
-                grad = p.grad._data
-                if maximize:
-                    grad = -grad
-                state["step"]._data += 1
+                grad = _grad(p, maximize)
+                _increment_step(state)
                 prev = state["prev"]._data
                 step_size = state["step_size"]._data
                 product = grad * prev

@@ -16,7 +16,7 @@ from ..autograd.grad_mode import no_grad
 from ..creation import tensor
 from ..nn.modules.module import Module
 from ..tensor import Tensor
-from .adam import _lerp_
+from ._functional import _lerp_
 from .lr_scheduler import LRScheduler, _format_param
 from .optimizer import Optimizer
 

@@ -275,7 +275,8 @@ def test_small_cnn_matches_torch_end_to_end():
 
 @pytest.mark.parametrize("kw,ws", [(dict(padding=1), (6, 4, 3, 3)), (dict(stride=2, padding=1, groups=2), (6, 2, 3, 3)),
                                    (dict(dilation=2, padding=(0, 1)), (6, 4, 3, 2)),
-                                   ({}, (6, 4, 3, 3)), (dict(stride=(1, 2), dilation=(1, 2)), (6, 4, 2, 3))])
+                                   ({}, (6, 4, 3, 3)), (dict(dilation=(2, 1)), (6, 4, 3, 2)),
+                                   (dict(stride=(1, 2), dilation=(1, 2)), (6, 4, 2, 3))])
 def test_conv2d_blocked_over_batch_matches_torch(monkeypatch, kw, ws):
     """A batch whose col exceeds the cache budget runs in blocks of images; results must not change."""
     import numtorch.nn._im2col as K

@@ -11,6 +11,8 @@ import warnings
 
 from ..._backend import xp
 from ...autograd.function import ArrayFunction
+from ...ops.elementwise import Relu
+from ...ops.pointwise import LogSoftmax, Softmax
 from ...ops._util import inplace as _write_inplace
 from ...tensor import Tensor
 
@@ -98,23 +100,6 @@ def _erfc_nonneg(a):
 
 
 # ----------------------------------------------------------------------------------------- rectifiers
-class Relu(ArrayFunction):
-    """y = max(x, 0); dx = g * (y > 0)."""
-
-    saves_output_only = True
-
-    @staticmethod
-    def forward(ctx, x):
-        y = xp.maximum(x, 0)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved
-        return g * (y > 0)
-
-
 class Hardtanh(ArrayFunction):
     """y = clip(x, lo, hi); dx = g where lo < x < hi, else 0."""
 
@@ -390,40 +375,6 @@ class Shrink(ArrayFunction):
 
 
 # --------------------------------------------------------------------------------------- softmax
-class Softmax(ArrayFunction):
-    """y = exp(x - max) / sum(exp(x - max)) along ``axis``; dx = y * (g - sum(g * y))."""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
-        y = e / e.sum(axis=axis, keepdims=True)
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved
-        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)), None
-
-
-class LogSoftmax(ArrayFunction):
-    """y = x - max - log(sum(exp(x - max))) along ``axis``; dx = g - exp(y) * sum(g)."""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        z = x - x.max(axis=axis, keepdims=True)
-        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved
-        return g - xp.exp(y) * g.sum(axis=ctx.axis, keepdims=True), None
-
-
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
                   "dim=X as an argument.", stacklevel=stacklevel)
