@@ -14,6 +14,7 @@ be freed after backward and checked against in-place changes.
 from __future__ import annotations
 
 import weakref
+from itertools import chain
 
 from .anomaly import _enabled as _anomaly, check_forward
 from .grad_mode import _state
@@ -384,7 +385,7 @@ def _record_saved_versions(ctx, args, result):
     """
     saved = ctx.saved
     versions = None
-    for t in args:
+    for t in chain(args, result if type(result) is tuple else (result,)):
         if isinstance(t, Tensor):
             d = t._data
             for i, s in enumerate(saved):
@@ -395,15 +396,5 @@ def _record_saved_versions(ctx, args, result):
                     else:
                         versions.append((v, v[0], i))
                     break
-    for t in (result if type(result) is tuple else (result,)):
-        d = t._data
-        for i, s in enumerate(saved):
-            if s is d:
-                v = t._version
-                if versions is None:
-                    versions = [(v, v[0], i)]
-                else:
-                    versions.append((v, v[0], i))
-                break
     if versions:
         ctx._saved_versions = versions

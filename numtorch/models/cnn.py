@@ -51,6 +51,15 @@ def _conv_block(cin: int, cout: int, batch_norm: bool, act: str) -> list[nn.Modu
     return layers
 
 
+def _classifier_head(in_features: int, hidden: int, num_classes: int, act: str, dropout: float) -> nn.Sequential:
+    """``Flatten -> Linear(hidden) -> act -> (Dropout) -> Linear(num_classes)``: (N, C, H, W) -> (N, num_classes)."""
+    head: list[nn.Module] = [nn.Flatten(), nn.Linear(in_features, hidden), _a(act)]
+    if dropout > 0:
+        head.append(nn.Dropout(dropout))
+    head.append(nn.Linear(hidden, num_classes))
+    return nn.Sequential(*head)
+
+
 class SimpleCNN(nn.Module):
     """The default CNN: two 3x3 conv layers with max pooling, then a hidden fully connected layer.
 
@@ -70,11 +79,7 @@ class SimpleCNN(nn.Module):
             *_conv_block(c, width, batch_norm, activation), nn.MaxPool2d(2),
             *_conv_block(width, 2 * width, batch_norm, activation), nn.MaxPool2d(2),
         )
-        head: list[nn.Module] = [nn.Flatten(), nn.Linear(2 * width * (h // 4) * (w // 4), hidden), _a(activation)]
-        if dropout > 0:
-            head.append(nn.Dropout(dropout))
-        head.append(nn.Linear(hidden, num_classes))
-        self.classifier = nn.Sequential(*head)
+        self.classifier = _classifier_head(2 * width * (h // 4) * (w // 4), hidden, num_classes, activation, dropout)
 
     def forward(self, x):
         return self.classifier(self.features(x))
@@ -102,11 +107,7 @@ class SmallVGG(nn.Module):
             *_conv_block(2 * width, 2 * width, batch_norm, activation),
             nn.MaxPool2d(2),
         )
-        head: list[nn.Module] = [nn.Flatten(), nn.Linear(2 * width * (h // 4) * (w // 4), hidden), _a(activation)]
-        if dropout > 0:
-            head.append(nn.Dropout(dropout))
-        head.append(nn.Linear(hidden, num_classes))
-        self.classifier = nn.Sequential(*head)
+        self.classifier = _classifier_head(2 * width * (h // 4) * (w // 4), hidden, num_classes, activation, dropout)
 
     def forward(self, x):
         return self.classifier(self.features(x))

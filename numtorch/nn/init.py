@@ -168,6 +168,24 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     return uniform_(tensor, -bound, bound, generator)
 
 
+def _reset_weight_and_bias_(weight: Tensor, bias: Tensor | None, zero_bias_when_no_fan_in: bool = True) -> None:
+    """PyTorch's default init of Linear and ConvNd (their ``reset_parameters``).
+
+    weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias ~ the same
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)). With fan_in == 0, Linear draws the bias from U(0, 0) (zeros);
+    ConvNd leaves it untouched (``zero_bias_when_no_fan_in=False``).
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is None:
+        return
+    fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+    if fan_in > 0:
+        bound = 1 / math.sqrt(fan_in)
+        uniform_(bias, -bound, bound)
+    elif zero_bias_when_no_fan_in:
+        uniform_(bias, 0, 0)
+
+
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator=None) -> Tensor:
     """N(0, std^2) with std = gain / sqrt(fan) (He)."""

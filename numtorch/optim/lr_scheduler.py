@@ -201,15 +201,17 @@ def _track_optimizer_step(optimizer: Optimizer) -> None:
 
 # ----------------------------------------------------------------------------- multiplicative families
 class _LambdaState:
-    """state_dict/load_state_dict for schedulers holding ``lr_lambdas`` (functions are not saved)."""
+    """state_dict/load_state_dict for schedulers holding ``lr_lambdas`` (functions are not saved).
 
-    def _lambdas_state_dict(self) -> dict[str, Any]:
+    Listed before LRScheduler in the bases, so these override LRScheduler's methods."""
+
+    def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
         state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
                                for fn in self.lr_lambdas]
         return state
 
-    def _lambdas_load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         lr_lambdas = state_dict.pop("lr_lambdas")
         self.__dict__.update(state_dict)
         state_dict["lr_lambdas"] = lr_lambdas
@@ -234,12 +236,6 @@ class LambdaLR(_LambdaState, LRScheduler):
         self.lr_lambdas = _lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
-    def state_dict(self) -> dict[str, Any]:
-        return self._lambdas_state_dict()
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._lambdas_load_state_dict(state_dict)
-
     def get_lr(self) -> list:
         _warn_get_lr_outside_step(self)
         return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
@@ -255,12 +251,6 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
             if not callable(fn):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        return self._lambdas_state_dict()
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._lambdas_load_state_dict(state_dict)
 
     def get_lr(self) -> list:
         _warn_get_lr_outside_step(self)

@@ -97,6 +97,7 @@ def test_conv2d_float64_dtype_and_values():
     (lambda x, w, b: F.conv2d(x, w, b, groups=2, padding="same"), (1, 4, 4, 5), (4, 2, 3, 2), 4),
     (lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1), (1, 2, 3, 4), (2, 3, 3, 3), 3),
     (lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1), (2, 2, 7), (3, 2, 3), 3),
+    (lambda x, w, b: F.conv2d(x, w, b, dilation=(2, 1)), (2, 2, 6, 5), (3, 2, 2, 3), 3),   # dx by row shifts
 ])
 def test_conv_gradcheck_float64(fn, x, w, nb):
     xs = numtorch.tensor(arr(*x, dtype=np.float64), requires_grad=True)

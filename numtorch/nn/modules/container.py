@@ -116,6 +116,14 @@ class Sequential(Module):
         return input
 
 
+def _abs_string_index(self, idx) -> str:
+    """The registration key (``"0"``, ``"1"``, ...) of list position ``idx`` (negative counts from the end)."""
+    idx = operator.index(idx)
+    if not (-len(self) <= idx < len(self)):
+        raise IndexError(f"index {idx} is out of range")
+    return str(idx % len(self))
+
+
 class ModuleList(Module):
     """A list of modules, registered so that their parameters are found (it has no ``forward``)."""
 
@@ -124,11 +132,7 @@ class ModuleList(Module):
         if modules is not None:
             self += modules
 
-    def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
+    _get_abs_string_index = _abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -287,11 +291,7 @@ class ParameterList(Module):
         if values is not None:
             self += values
 
-    def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
+    _get_abs_string_index = _abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
