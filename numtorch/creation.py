@@ -6,7 +6,6 @@ import math
 
 from ._backend import xp
 from . import _dtype
-from ._dtype import dtype as _dtype_cls
 from .device import device as _device
 from .random import _gen
 from .tensor import Tensor, _make
@@ -172,7 +171,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
         is_int = all(isinstance(v, (builtins.int, xp.integer)) for v in (start, end, step))
         dtype = _dtype.int64 if is_int else _dtype.get_default_dtype()

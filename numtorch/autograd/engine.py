@@ -208,7 +208,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     inputs = [inputs] if single else list(inputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, grads = _prepare_roots(outputs, grad_outputs, create_graph)
     capture = {_edge(t): None for t in inputs}
     run_backward(roots, grads, bool(retain_graph), capture)
@@ -240,7 +240,7 @@ def _prepare_roots(tensors, grad_tensors, create_graph):
     else:
         grad_tensors = list(grad_tensors)
     if len(grad_tensors) != len(tensors):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+        raise RuntimeError("grad can be implicitly created only for scalar outputs"
                            if not grad_tensors else
                            f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
     roots, grads = [], []

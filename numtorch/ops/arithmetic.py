@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from .. import _dtype
-from ..autograd.function import ArrayFunction, _apply_array_function as _apply, apply_binary as _apply2
+from ..autograd.function import ArrayFunction, apply_binary as _apply2
 from ..tensor import Tensor
 from ._util import broadcast_error, inplace, promote, tensor_method, unbroadcast
 
@@ -374,7 +374,7 @@ def mm(input, mat2):
 
 def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor" if input.ndim != 3 else "batch2 must be a 3D tensor")
     if input.shape[0] != mat2.shape[0]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")

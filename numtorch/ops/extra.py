@@ -284,7 +284,6 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     idx = tuple(indices)
     out = input.clone()
     if accumulate:
-        from .scatter import accumulate as acc
         positions = _make(xp.arange(input.numel()).reshape(input.shape))[idx]
         vals = values.expand(positions.shape) if isinstance(values, Tensor) else \
             _make(xp.full(positions.shape, values, input._data.dtype))

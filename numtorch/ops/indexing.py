@@ -193,7 +193,7 @@ def setitem(self, idx, value):
         target, idx = (self._data, idx) if split is None else (self._data[split[0]], split[1])  # a view
         try:
             target[idx] = v
-        except ValueError as e:
+        except ValueError:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(v, 'shape', ()))} cannot "
                                f"be broadcast to indexing result of shape {list(target[idx].shape)}") from None
         self._version[0] += 1

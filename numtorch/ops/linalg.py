@@ -10,7 +10,7 @@ import string
 
 from .._backend import xp
 from ..autograd.function import ArrayFunction
-from ..tensor import Tensor, _make
+from ..tensor import Tensor
 from ._util import tensor_method
 
 __all__ = ["einsum", "tensordot", "kron", "cdist", "baddbmm", "addbmm", "addmv", "addr", "cross"]
@@ -22,7 +22,7 @@ def _parse(equation: str, shapes):
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(shapes) > len(ins) else
                            "einsum(): fewer operands were provided than specified in the equation")
     used = set(c for c in eq if c.isalpha())

@@ -4,7 +4,6 @@ Shapes: output shape == broadcast of the inputs' shapes; each gradient has its i
 """
 from __future__ import annotations
 
-import builtins
 
 from .._backend import xp
 from .. import _dtype
@@ -179,14 +178,21 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Ten
 
 
 # ------------------------------------------------------------------ softmax family
+def _finite_max(x, axis):
+    """Max along ``axis`` (kept as a size-1 dim) used to shift softmax inputs for stability; 0 where that
+    max is not finite (no inf - inf in the shift) and for empty inputs."""
+    if not x.size:
+        return 0
+    m = x.max(axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
 class Softmax(ArrayFunction):
     """exp(x - max) / sum(exp(x - max)) along ``axis``; shape unchanged."""
 
     @staticmethod
     def forward(ctx, x, axis):
-        m = x.max(axis=axis, keepdims=True) if x.size else 0
-        if x.size:
-            m = xp.where(xp.isfinite(m), m, 0)
+        m = _finite_max(x, axis)
         e = xp.exp(x - m)
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -204,9 +210,7 @@ class LogSoftmax(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, axis):
-        m = x.max(axis=axis, keepdims=True) if x.size else 0
-        if x.size:
-            m = xp.where(xp.isfinite(m), m, 0)
+        m = _finite_max(x, axis)
         shifted = x - m
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)

@@ -5,11 +5,9 @@ Shapes: input (d0, ..., dn); output drops the reduced dims (kept as 1 with
 """
 from __future__ import annotations
 
-import builtins
 from collections import namedtuple
 
 from .._backend import xp
-from .. import _dtype
 from ..autograd.function import ArrayFunction, apply_unary
 from ..tensor import Tensor, _make
 from ._util import normalize_dims, tensor_method

@@ -9,10 +9,9 @@ from __future__ import annotations
 import builtins
 
 from .._backend import xp
-from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _make, _wrap_dim
-from ._util import inplace, tensor_method, unbroadcast
+from ._util import inplace, tensor_method
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_fill",
            "index_copy", "masked_fill", "masked_select", "masked_scatter", "take", "take_along_dim", "argwhere"]
@@ -310,7 +309,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """1-D tensor of the elements where ``mask`` (broadcast with input) is True."""
     if mask._data.dtype != xp.bool_:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     from .layout import broadcast_tensors
     x, m = broadcast_tensors(input, mask)
     return x[m._data]

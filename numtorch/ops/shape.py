@@ -58,7 +58,6 @@ def reshape(input, *shape):
 def view(self, *shape):
     """Like reshape, but never copies: raises where the strides don't allow a view (as PyTorch does)."""
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, builtins.int)):
-        from .. import _dtype as dt
         target = shape[0]
         if target.np == self._data.dtype:
             return self

@@ -151,7 +151,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     axis = _dim(input, dim)
     n = input._data.shape[axis] if input._data.ndim else 1
     if not 0 <= k <= n:
-        raise RuntimeError(f"selected index k out of range")
+        raise RuntimeError("selected index k out of range")
     x = input._data
     if x.ndim == 0:
         return values_indices(*Topk.apply(input, xp.zeros((), xp.int64), 0), "topk")

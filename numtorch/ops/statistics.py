@@ -105,7 +105,7 @@ def _var_args(input, dim, unbiased, correction, kwargs):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     if input._data.dtype.kind != "f":
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return normalize_dims(dim, input._data.ndim), correction, keepdim
 
 

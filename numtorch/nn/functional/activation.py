@@ -11,7 +11,7 @@ import warnings
 
 from ..._backend import xp
 from ...autograd.function import ArrayFunction
-from ...ops.elementwise import Relu
+from ...ops.elementwise import Relu, stable_sigmoid as _stable_sigmoid
 from ...ops.pointwise import LogSoftmax, Softmax
 from ...ops._util import inplace as _write_inplace
 from ...tensor import Tensor
@@ -60,12 +60,6 @@ def _apply(cls, input: Tensor, *args, inplace: bool = False, name: str = "") -> 
     # (ops that only save their output, like Relu, can read the input directly).
     src = input if getattr(cls, "saves_output_only", False) or not input.requires_grad else input.clone()
     return _write_inplace(input, cls.apply(src, *args))
-
-
-def _stable_sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow for large |x|."""
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
 def _softplus_arr(z):

@@ -6,7 +6,6 @@ kaiming_uniform_(a=sqrt(5)), bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 """
 from __future__ import annotations
 
-import math
 from typing import Optional, Sequence, Union
 
 from ... import creation
@@ -82,12 +81,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._reset_weight_and_bias_(self.weight, self.bias, zero_bias_when_no_fan_in=False)
 
     def extra_repr(self) -> str:
         n = self._n

@@ -1,7 +1,6 @@
 """Flatten parameters into one vector and back."""
 from __future__ import annotations
 
-from ..._backend import xp
 from ...tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
