@@ -324,3 +324,17 @@ if given is not None:
         kw_ = dict(stride=stride, padding=pad, dilation=dil, groups=groups)
         args = [x, wt] + ([rng.standard_normal(wt.shape[0]).astype(np.float32)] if bias else [])
         check_op(lambda *a: F.conv2d(*a, **kw_), lambda *a: TF.conv2d(*a, **kw_), *args, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("ws,kw", [((16, 1, 3, 3), dict(padding=1)), ((12, 1, 2, 3), dict(stride=(2, 1), dilation=2))])
+def test_conv2d_image_major_blocked_and_no_grad_match_torch(monkeypatch, ws, kw):
+    """A large batch on the image-major path runs in blocks (dW rebuilt per block); no_grad keeps no col."""
+    import numtorch.nn._im2col as K
+    monkeypatch.setattr(K, "COL_BUDGET", 3000)
+    x, w, b = arr(7, ws[1], 9, 8), arr(*ws), arr(ws[0])
+    assert K._thin_chunk(K.ConvGeometry(x.shape, ws, (1, 1), (0, 0, 0, 0), (1, 1), 1), 4) < 7
+    check_op(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw),
+             x, w, b, rtol=1e-4, atol=1e-4)
+    with numtorch.no_grad():
+        yn = F.conv2d(numtorch.tensor(x), numtorch.tensor(w, requires_grad=True), numtorch.tensor(b), **kw)
+    assert_close(yn, TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), **kw), rtol=1e-4, atol=1e-4)

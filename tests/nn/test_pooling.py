@@ -161,3 +161,16 @@ def test_max_pool2d_backward_grads_stay_independent(k, s):
         grads.append((a.grad.numpy(), b.grad.numpy()))
     for gn, gt in zip(*grads):
         np.testing.assert_array_equal(gn, gt)
+
+
+@pytest.mark.parametrize("kw", MAX2D)
+def test_max_pool2d_no_grad_path_matches_torch(kw):
+    """Without grad, max pooling takes plain window maxima (no winning offsets); NaN and -inf as in PyTorch."""
+    x = arr(2, 3, 9, 7)
+    x[0, 0, 1, 1], x[1, 2, 4, :] = np.nan, -np.inf
+    with numtorch.no_grad():
+        yn = F.max_pool2d(numtorch.tensor(x, requires_grad=True), **kw)
+    yt = TF.max_pool2d(torch.tensor(x), **kw)
+    assert yn.grad_fn is None and yn.shape == tuple(yt.shape)
+    np.testing.assert_array_equal(yn.numpy(), yt.numpy())
+    np.testing.assert_array_equal(F.max_pool1d(numtorch.tensor(x[0]), 2).numpy(), TF.max_pool1d(torch.tensor(x[0]), 2).numpy())

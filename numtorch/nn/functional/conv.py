@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional, Sequence, Union
 
 from ...autograd.function import ArrayFunction
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor
 from .. import _im2col as K
 
@@ -113,7 +114,8 @@ class ConvNd(ArrayFunction):
     def forward(ctx, x, w, b, geo: K.ConvGeometry):
         ctx.geo, ctx.x_shape, ctx.w_shape, ctx.bias = geo, x.shape, w.shape, b is not None
         w4 = w.reshape(geo.O, geo.Cg, geo.KH, geo.KW)
-        keep = ctx.needs_input_grad[1] or ctx.needs_input_grad[2]
+        # col serves only dW/db; under no_grad (or frozen weights) it is neither kept nor saved
+        keep = (ctx.needs_input_grad[1] or ctx.needs_input_grad[2]) and is_grad_enabled()
         out, col = K.conv_forward_blocked(x.reshape(geo.B, geo.C, geo.H, geo.W), w4, b, geo, keep)
         ctx.save_for_backward(x, w, col)
         return out.reshape(_out_shape(x.shape, out.shape, w.ndim))

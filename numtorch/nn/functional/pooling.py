@@ -14,6 +14,7 @@ from typing import Optional, Sequence, Union
 
 from ..._backend import xp
 from ...autograd.function import ArrayFunction
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
@@ -150,6 +151,14 @@ class MaxPool(ArrayFunction):
     def forward(ctx, x, g: PoolGeometry, n: int, return_indices: bool):
         ctx.g, ctx.shape = g, x.shape
         xpad = g.pad(x.reshape(g.B, g.C, g.H, g.W), -xp.inf)
+        if not return_indices and not (ctx.needs_input_grad[0] and is_grad_enabled()):
+            # nothing to route a gradient back through: plain maxima over the KH*KW window views, no
+            # half-size intermediate, no winning offsets (NaN propagates through maximum as before)
+            views = [xpad[:, :, rows, cols] for _, rows, cols in g.windows()]
+            out = views[0].copy() if len(views) == 1 else xp.maximum(views[0], views[1])
+            for v in views[2:]:
+                xp.maximum(out, v, out=out)
+            return out.reshape(_result_shape(x.shape, g, n))
         rows_out = slice(0, g.dh * (g.KH - 1) + g.sh * (g.OH - 1) + 1)
         m1, aw = _running_max(xpad[:, :, rows_out], 3, g.KW, g.dw, g.sw, g.OW)   # (B, C, Hr, OW)
         out, ah = _running_max(m1, 2, g.KH, g.dh, g.sh, g.OH)                     # (B, C, OH, OW)
