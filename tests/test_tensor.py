@@ -156,3 +156,17 @@ def test_to_device_and_dtype():
         x.to("cuda")
     x = numtorch.ones(2, requires_grad=True)
     assert x.double().requires_grad and not x.long().requires_grad
+
+
+def test_plain_slice_without_grad_is_a_view():
+    """x[a:b] on a tensor that needs no grad (the batching fast path): a view sharing data and version."""
+    x = numtorch.arange(12.0).reshape(4, 3)
+    v = x[1:3]
+    assert v.shape == (2, 3) and v.grad_fn is None and not v.requires_grad
+    v[0, 0] = 100.0
+    assert x[1, 0].item() == 100.0 and x._version is v._version
+    assert x[::2].shape == (2, 3) and x[5:].shape == (0, 3) and x[-1:].tolist() == [[9.0, 10.0, 11.0]]
+    with pytest.raises(ValueError):
+        x[::-1]
+    w = numtorch.ones(4, requires_grad=True)
+    assert w[1:3].grad_fn is not None  # with autograd: the recorded path

@@ -184,6 +184,12 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
     """Compute the sum of gradients of ``tensors`` w.r.t. graph leaves (``torch.autograd.backward``)."""
+    if grad_tensors is None and inputs is None and not create_graph and isinstance(tensors, Tensor):
+        fn = tensors.grad_fn
+        data = tensors._data
+        if fn is not None and data.ndim == 0 and data.dtype.kind == "f":  # loss.backward(): the common case
+            run_backward([(fn, tensors._output_nr)], [xp.ones((), data.dtype)], bool(retain_graph))
+            return
     roots, grads = _prepare_roots(tensors, grad_tensors, create_graph)
     if inputs is not None:
         inputs = [inputs] if _is_tensor(inputs) else list(inputs)

@@ -388,7 +388,8 @@ def _record_saved_versions(ctx, args, result):
     for t in chain(args, result if type(result) is tuple else (result,)):
         if isinstance(t, Tensor):
             d = t._data
-            for i, s in enumerate(saved):
+            i = 0
+            for s in saved:
                 if s is d:
                     v = t._version
                     if versions is None:
@@ -396,5 +397,6 @@ def _record_saved_versions(ctx, args, result):
                     else:
                         versions.append((v, v[0], i))
                     break
+                i += 1
     if versions:
         ctx._saved_versions = versions

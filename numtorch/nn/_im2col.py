@@ -17,6 +17,11 @@ Layouts (G groups, Cg = C/G input channels per group, Og = O/G output channels p
 forward:  out(G, Og, B*L) = W2 @ col                         one (batched over groups) GEMM
 backward: dW2 = col @ g2^T ;  dcol = W2^T @ g2 ;  dx = col2im(dcol)   (dcol kernel-offset-major)
 
+Unit-stride, unit-W-dilation, one-group convolutions (padded or not) run "by row shifts" instead: the KW
+column offsets move into the GEMM (forward: ``P = W3 @ xr`` over the KH row offsets, then KW-1 shifted
+adds; backward: one stack g3 of KW shifted copies of the wide gradient serves both dW = g3 @ xr^T and
+dx = Wx @ g3 followed by KH shifted adds), so im2col copies KH offsets instead of KH*KW.
+
 Two variants, chosen by geometry (see ``conv_forward_blocked``): output-dominated convolutions
 (KK*C <= O) use an image-major col so that the GEMM writes NCHW directly, and a batch whose col
 exceeds ``COL_BUDGET`` runs in cache-sized blocks of images (one GEMM per block).
@@ -106,6 +111,7 @@ def im2col(x, g: ConvGeometry, ones: bool = False):
     With ``ones`` a last row of ones is appended per group, so that a bias column in the weight
     matrix adds the bias inside the GEMM and ``col @ g2^T`` yields the bias gradient with dW.
     """
+    offs = g.offs
     KK = g.KH * g.KW
     xpad = x if (g.flat and _unpadded(g)) else pad_input(x, g)
     rows = KK * g.Cg + ones
@@ -119,7 +125,7 @@ def im2col(x, g: ConvGeometry, ones: bool = False):
             # zero padding fills; they get zeros here instead, and no padded copy of x is made.
             P = g.H * g.W
             xf = x.reshape(g.B, g.G, g.Cg, P).transpose(1, 2, 0, 3)
-            for k, off in enumerate(g.offs):
+            for k, off in enumerate(offs):
                 n = _fit(off, g, P)
                 cv[:, k, ..., :n] = xf[..., off:off + g.sw * (n - 1) + 1:g.sw]
                 if n < g.L:
@@ -127,7 +133,7 @@ def im2col(x, g: ConvGeometry, ones: bool = False):
             return col
         xf = xpad.reshape(g.B, g.G, g.Cg, g.R * g.Wr).transpose(1, 2, 0, 3)
         span = g.sw * (g.L - 1) + 1
-        for k, off in enumerate(g.offs):
+        for k, off in enumerate(offs):
             cv[:, k] = xf[..., off:off + span:g.sw]
     else:
         xv = xpad.reshape(g.B, g.G, g.Cg, g.R, g.Wr).transpose(1, 2, 0, 3, 4)
@@ -221,9 +227,9 @@ def wide_to_output(out, g: ConvGeometry, res=None):
     return res
 
 
-def output_to_wide(gy, g: ConvGeometry):
-    """(B, O, OH, OW) -> (G, Og, B*L) with zeros in the garbage columns."""
-    g2 = xp.empty((g.O, g.B, g.OH, g.Wq), dtype=gy.dtype)
+def output_to_wide(gy, g: ConvGeometry, out=None):
+    """(B, O, OH, OW) -> (G, Og, B*L) with zeros in the garbage columns (written into ``out`` if given)."""
+    g2 = xp.empty((g.O, g.B, g.OH, g.Wq), dtype=gy.dtype) if out is None else out.reshape(g.O, g.B, g.OH, g.Wq)
     if g.Wq > g.OW:
         g2[..., g.OW:] = 0
     g2[..., :g.OW] = gy.transpose(1, 0, 2, 3)
@@ -265,7 +271,28 @@ def conv_grad_input(g2, w, g: ConvGeometry, out=None, wmat=None):
         wmat = input_grad_matrix(w, g)
     if not _row_shifts(g):
         return col2im(_mm(wmat, g2), g, out)
-    return _grad_input_row_shifts(g2, wmat, g, out)
+    g3 = xp.empty((g.KW, g.O, g.B * g.L), dtype=g2.dtype)
+    g3[0] = g2.reshape(g.O, -1)
+    return _grad_input_row_shifts(_fill_shifts(g3), wmat, g, out)
+
+
+def wide_grads(gy, g: ConvGeometry, need_x: bool):
+    """gy (B, O, OH, OW) -> (g2 (G, Og, B*L), g3 or None): with row shifts, g2 is written straight
+    into the unshifted slot g3[0] of the shifted stack that ``conv_grad_input`` needs (one copy less)."""
+    if not (need_x and _row_shifts(g)):
+        return output_to_wide(gy, g), None
+    g3 = xp.empty((g.KW, g.O, g.B * g.L), dtype=gy.dtype)
+    output_to_wide(gy, g, g3[0])
+    return g3[0].reshape(1, g.O, -1), _fill_shifts(g3)
+
+
+def _fill_shifts(g3):
+    """g3 (KW, O, N) with g3[0] filled -> g3[j] = g3[0] shifted right by j (zeros shifted in)."""
+    N = g3.shape[2]
+    for j in range(1, g3.shape[0]):
+        g3[j, :, :j] = 0
+        g3[j, :, j:] = g3[0, :, :N - j]
+    return g3
 
 
 def input_grad_matrix(w, g: ConvGeometry):
@@ -287,28 +314,22 @@ def _row_shifts(g: ConvGeometry) -> bool:
     return g.G == 1 and g.KW > 1 and g.flat and g.sw == 1 and g.dw == 1
 
 
-def _grad_input_row_shifts(g2, wmat, g: ConvGeometry, out):
-    """dx of a valid stride-1 convolution without the KH*KW-offset col2im.
+def _grad_input_row_shifts(g3, wmat, g: ConvGeometry, out):
+    """dx of a stride-1 convolution (``_row_shifts``) without the KH*KW-offset col2im.
 
-    dx[c, p] = sum_{i,j,o} w[o,c,i,j] g2[o, p - i*dh*W - j] over each image's flat pixels p. The KW
-    column shifts go into the GEMM: G3[j] = g2 shifted right by j (the values shifted in are the
-    previous row's zero garbage columns), so one GEMM (KH*Cg, KW*O) @ (KW*O, B*L) gives the KH
-    row-offset parts, which are then added into dx at flat offsets i*dh*W (KH adds of Cg rows
-    instead of KH*KW).
+    dx[c, p] = sum_{i,j,o} w[o,c,i,j] g2[o, p - offs(i, j)] over each image's flat (padded) pixels p.
+    The KW column shifts go into the GEMM: g3[j] = g2 shifted right by j (``wide_grads``), so one GEMM
+    (KH*Cg, KW*O) @ (KW*O, B*L) gives the KH row-offset parts, which are then added at the flat row
+    offsets (KH adds of Cg rows instead of KH*KW); a padded convolution sums into the padded grid and
+    crops it.
     """
     N = g.B * g.L
-    g2 = g2.reshape(g.O, N)
-    g3 = xp.empty((g.KW, g.O, N), dtype=g2.dtype)
-    g3[0] = g2
-    for j in range(1, g.KW):
-        g3[j, :, :j] = 0
-        g3[j, :, j:] = g2[:, :N - j]
     parts = (wmat @ g3.reshape(g.KW * g.O, N)).reshape(g.KH, g.C, g.B, g.L)
     padded = not _unpadded(g)
     if padded:   # sum into the (R, Wr) padded grid, then crop (padding 1: 3 adds instead of 9 + zeroing)
-        buf = xp.empty((g.B, g.C, g.R, g.Wr), dtype=g2.dtype)
+        buf = xp.empty((g.B, g.C, g.R, g.Wr), dtype=g3.dtype)
     else:
-        buf = out if out is not None else xp.empty((g.B, g.C, g.H, g.W), dtype=g2.dtype)
+        buf = out if out is not None else xp.empty((g.B, g.C, g.H, g.W), dtype=g3.dtype)
     df = buf.reshape(g.B, g.C, -1).transpose(1, 0, 2)
     o0 = g.offs[0]
     if o0:
@@ -336,10 +357,13 @@ COL_BUDGET = 4 << 20
 
 
 def conv_forward_blocked(x, w, bias, g: ConvGeometry, keep_col: bool):
-    """Like ``conv_forward``; returns (out, col) where col is None when the batch ran in blocks."""
+    """Like ``conv_forward``; returns (out, col) where col is None when the batch ran in blocks or by
+    row shifts (backward then rebuilds what it needs block by block)."""
     if is_thin(g):
         return _thin_forward(x, w, bias, g, keep_col)
     n = g.chunk(COL_BUDGET, x.itemsize)
+    if _row_shifts(g):
+        return _forward_row_shifts(x, w, bias, g, n), None
     if n >= g.B:
         out, col = conv_forward(x, w, bias, g)
         return out, (col if keep_col else None)
@@ -349,6 +373,59 @@ def conv_forward_blocked(x, w, bias, g: ConvGeometry, keep_col: bool):
         gb = g.with_batch(min(n, g.B - s))
         wide_to_output(_mm(w2, im2col(x[s:s + gb.B], gb, bias is not None)), gb, out[s:s + gb.B])
     return out, None
+
+
+def _forward_row_shifts(x, w, bias, g: ConvGeometry, n: int):
+    """Forward with the KW column shifts moved out of im2col into the output (``_row_shifts`` geometries).
+
+    out[o, l] = sum_j P[j*O + o, l + j] with P = W3 @ xr: W3 (KW*O, KH*C [+1]) holds
+    ``w[o, c, i, j]`` at ``[j*O + o, i*C + c]`` (bias in the j = 0 rows), and xr is im2col over the KH
+    offsets (i, 0) only (3 slice copies instead of 9 for 3x3), each image's columns followed by KW-1
+    zero columns so that a shift never reads the next image (those reads are padding: zero). Then KW-1
+    contiguous shifted adds and one cropping copy build the NCHW output. Same values up to summation order.
+    """
+    KHC = g.KH * g.C
+    w3 = w.transpose(3, 0, 2, 1).reshape(g.KW * g.O, KHC)
+    if bias is not None:
+        w3 = xp.concatenate([w3, xp.zeros((g.KW * g.O, 1), dtype=w3.dtype)], axis=1)
+        w3[:g.O, KHC] = bias
+    Lp = g.L + g.KW - 1
+    out = xp.empty(g.out_shape, dtype=x.dtype)
+    for s in range(0, g.B, n):
+        gb = g.with_batch(min(n, g.B - s))
+        xr = _row_col(x[s:s + gb.B], gb, bias is not None, Lp)
+        P = (w3 @ xr).reshape(g.KW, g.O, gb.B * Lp)
+        M = gb.B * Lp
+        for j in range(1, g.KW):                   # contiguous shifted adds into the j = 0 part
+            xp.add(P[0, :, :M - j], P[j, :, j:], out=P[0, :, :M - j])
+        v = P[0].reshape(g.O, gb.B, Lp)[:, :, :g.L].reshape(g.O, gb.B, g.OH, g.Wq)[..., :g.OW]
+        xp.copyto(out[s:s + gb.B], v.transpose(1, 0, 2, 3))
+    return out
+
+
+def _row_col(x, g: ConvGeometry, ones: bool, pitch: int):
+    """im2col over the KH offsets (i, 0) with ``pitch`` >= L columns per image (zeros past L):
+    (B, C, H, W) -> (KH*C [+1], B*pitch)."""
+    rows = g.KH * g.C
+    col = xp.empty((rows + ones, g.B, pitch), dtype=x.dtype)
+    if ones:
+        col[rows] = 1
+    col[:rows, :, g.L:] = 0
+    cv = col[:rows].reshape(g.KH, g.C, g.B, pitch)
+    offs = g.offs[::g.KW]
+    if _unpadded(g):
+        P = g.H * g.W
+        xf = x.reshape(g.B, g.C, P).transpose(1, 0, 2)
+        for i, off in enumerate(offs):
+            m = _fit(off, g, P)
+            cv[i, ..., :m] = xf[..., off:off + m]
+            if m < g.L:
+                cv[i, ..., m:g.L] = 0
+    else:
+        xf = pad_input(x, g).reshape(g.B, g.C, g.R * g.Wr).transpose(1, 0, 2)
+        for i, off in enumerate(offs):
+            cv[i, ..., :g.L] = xf[..., off:off + g.L]
+    return col.reshape(rows + ones, g.B * pitch)
 
 
 def conv_backward_blocked(gy, x, col, w, g: ConvGeometry, need_x: bool, need_w: bool, with_bias: bool):
@@ -361,24 +438,37 @@ def conv_backward_blocked(gy, x, col, w, g: ConvGeometry, need_x: bool, need_w: 
     if is_thin(g):
         return _thin_backward(gy, x, col, w, g, need_x, need_w, with_bias)
     if col is not None:
-        g2 = output_to_wide(gy, g)
-        dx = conv_grad_input(g2, w, g) if need_x else None
+        g2, g3 = wide_grads(gy, g, need_x)
+        dx = (_grad_input_row_shifts(g3, input_grad_matrix(w, g), g, None) if g3 is not None
+              else conv_grad_input(g2, w, g) if need_x else None)
         dw, db = conv_grad_weight(col, g2, g) if need_w else (None, None)
         return dx, dw, db
     n = g.chunk(COL_BUDGET, gy.itemsize)
     dx = xp.empty((g.B, g.C, g.H, g.W), dtype=gy.dtype) if need_x else None
     wmat = input_grad_matrix(w, g) if need_x else None
+    shifts = _row_shifts(g)
     dw2 = None
     for s in range(0, g.B, n):
         gb = g.with_batch(min(n, g.B - s))
-        g2 = output_to_wide(gy[s:s + gb.B], gb)
+        g2, g3 = wide_grads(gy[s:s + gb.B], gb, need_x or (need_w and shifts))
         if need_w:
-            part = _mm(im2col(x[s:s + gb.B], gb, with_bias), g2.transpose(0, 2, 1))
+            if g3 is not None:   # row-shift dW: the KW column shifts are g3's, col needs KH offsets only
+                xr = _row_col(x[s:s + gb.B], gb, with_bias, gb.L)
+                part = g3.reshape(g.KW * g.O, -1) @ xr.T                      # (KW*O, KH*C [+1])
+            else:
+                part = _mm(im2col(x[s:s + gb.B], gb, with_bias), g2.transpose(0, 2, 1))
             dw2 = part if dw2 is None else xp.add(dw2, part, out=dw2)
         if need_x:
-            conv_grad_input(g2, w, gb, dx[s:s + gb.B], wmat)
+            if g3 is not None:
+                _grad_input_row_shifts(g3, wmat, gb, dx[s:s + gb.B])
+            else:
+                conv_grad_input(g2, w, gb, dx[s:s + gb.B], wmat)
     dw = db = None
-    if need_w:
+    if need_w and shifts:
+        KHC = g.KH * g.C
+        dw = xp.ascontiguousarray(dw2[:, :KHC].reshape(g.KW, g.O, g.KH, g.C).transpose(1, 3, 2, 0))
+        db = dw2[:g.O, KHC].copy() if with_bias else None
+    elif need_w:
         KKC = g.KH * g.KW * g.Cg
         dw = weight_from_matrix(dw2[:, :KKC], g)
         db = dw2[:, KKC].reshape(g.O) if with_bias else None

@@ -278,10 +278,12 @@ def test_small_cnn_matches_torch_end_to_end():
                                    (dict(dilation=2, padding=(0, 1)), (6, 4, 3, 2)),
                                    ({}, (6, 4, 3, 3)), (dict(dilation=(2, 1)), (6, 4, 3, 2)),
                                    (dict(stride=(1, 2), dilation=(1, 2)), (6, 4, 2, 3))])
-def test_conv2d_blocked_over_batch_matches_torch(monkeypatch, kw, ws):
-    """A batch whose col exceeds the cache budget runs in blocks of images; results must not change."""
+@pytest.mark.parametrize("budget", [20000, 60000])
+def test_conv2d_blocked_over_batch_matches_torch(monkeypatch, kw, ws, budget):
+    """A batch whose col exceeds the cache budget runs in blocks of images (one or several per block:
+    the row-shift gradients read across image boundaries); results must not change."""
     import numtorch.nn._im2col as K
-    monkeypatch.setattr(K, "COL_BUDGET", 20000)
+    monkeypatch.setattr(K, "COL_BUDGET", budget)
     check_op(lambda x, w, b: F.conv2d(x, w, b, **kw), lambda x, w, b: TF.conv2d(x, w, b, **kw),
              arr(7, 4, 9, 8), arr(*ws), arr(6), rtol=1e-4, atol=1e-4)
     check_op(lambda x, w: F.conv2d(x, w, None, **kw), lambda x, w: TF.conv2d(x, w, None, **kw),
@@ -326,7 +328,8 @@ if given is not None:
         check_op(lambda *a: F.conv2d(*a, **kw_), lambda *a: TF.conv2d(*a, **kw_), *args, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("ws,kw", [((16, 1, 3, 3), dict(padding=1)), ((12, 1, 2, 3), dict(stride=(2, 1), dilation=2))])
+@pytest.mark.parametrize("ws,kw", [((16, 1, 3, 3), dict(padding=1)),
+                                   ((12, 1, 2, 3), dict(stride=(2, 1), dilation=2))])
 def test_conv2d_image_major_blocked_and_no_grad_match_torch(monkeypatch, ws, kw):
     """A large batch on the image-major path runs in blocks (dW rebuilt per block); no_grad keeps no col."""
     import numtorch.nn._im2col as K
@@ -338,3 +341,17 @@ def test_conv2d_image_major_blocked_and_no_grad_match_torch(monkeypatch, ws, kw)
     with numtorch.no_grad():
         yn = F.conv2d(numtorch.tensor(x), numtorch.tensor(w, requires_grad=True), numtorch.tensor(b), **kw)
     assert_close(yn, TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), **kw), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kw", [dict(padding=1), {}, dict(padding=(2, 1), dilation=(2, 1))])
+def test_conv2d_blocked_weight_grad_only_matches_torch(monkeypatch, kw):
+    """Input without grad (first layer): dW/db alone through the blocked row-shift path."""
+    import numtorch.nn._im2col as K
+    monkeypatch.setattr(K, "COL_BUDGET", 60000)
+    x, w, b = arr(7, 4, 9, 8), arr(6, 4, 3, 3), arr(6)
+    wn, bn = numtorch.tensor(w, requires_grad=True), numtorch.tensor(b, requires_grad=True)
+    wt, bt = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
+    F.conv2d(numtorch.tensor(x), wn, bn, **kw).square().sum().backward()
+    TF.conv2d(torch.tensor(x), wt, bt, **kw).square().sum().backward()
+    assert_close(wn.grad, wt.grad, rtol=1e-4, atol=1e-3)
+    assert_close(bn.grad, bt.grad, rtol=1e-4, atol=1e-3)

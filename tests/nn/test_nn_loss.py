@@ -58,6 +58,21 @@ def test_cross_entropy_class_indices(reduction, kw):
     run_loss("CrossEntropyLoss", (), dict(kw, reduction=reduction), [xs, ts])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_many_rows_few_classes(dtype):
+    """Batches of >= 16 rows with few classes take the transposed row-max / row-sum path."""
+    x = randn(40, 10, dtype=dtype) * 3
+    x[0, 3] = 80.0     # one dominant logit
+    x[1] = -50.0       # a constant row far below the others
+    x[2, :5] = -np.inf  # masked-out classes
+    t = np.random.default_rng(4).integers(5, 10, 40)
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else {}
+    run_loss("CrossEntropyLoss", (), {}, [x, t], **tol)
+    run_loss("CrossEntropyLoss", (), {"reduction": "none", "label_smoothing": 0.1}, [x[3:], t[3:]], **tol)
+    p = np.random.default_rng(5).dirichlet(np.ones(3), 20).astype(dtype)
+    run_loss("CrossEntropyLoss", (), {}, [randn(20, 3, dtype=dtype), p], **tol)
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("kw", [{}, {"weight": W5}, {"label_smoothing": 0.2}, {"weight": W5, "label_smoothing": 0.3}])
 def test_cross_entropy_probabilities(reduction, kw):

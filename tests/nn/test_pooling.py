@@ -173,4 +173,5 @@ def test_max_pool2d_no_grad_path_matches_torch(kw):
     yt = TF.max_pool2d(torch.tensor(x), **kw)
     assert yn.grad_fn is None and yn.shape == tuple(yt.shape)
     np.testing.assert_array_equal(yn.numpy(), yt.numpy())
-    np.testing.assert_array_equal(F.max_pool1d(numtorch.tensor(x[0]), 2).numpy(), TF.max_pool1d(torch.tensor(x[0]), 2).numpy())
+    np.testing.assert_array_equal(F.max_pool1d(numtorch.tensor(x[0]), 2).numpy(),
+                                  TF.max_pool1d(torch.tensor(x[0]), 2).numpy())

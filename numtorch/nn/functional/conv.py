@@ -106,8 +106,9 @@ def _check_kernel_fits(batched, kernel, pads, dilation, n: int) -> None:
 class ConvNd(ArrayFunction):
     """Convolution of (B, C, [H,] W) with (O, C/groups, [KH,] KW) -> (B, O, [OH,] OW) (also unbatched).
 
-    Saves col for backward when the whole batch ran as one GEMM; a large batch runs in cache-sized
-    blocks of images and backward rebuilds each block's col from the saved input.
+    Saves col for backward when the whole batch ran as one GEMM (and grad is on); a large batch, or a
+    geometry that runs by row shifts, goes in cache-sized blocks of images and backward rebuilds each
+    block's col from the saved input. Under no_grad nothing is kept beyond the forward.
     """
 
     @staticmethod

@@ -140,6 +140,14 @@ def _sub_at(d, t, v) -> None:
     xp.put_along_axis(d, idx, xp.take_along_axis(d, idx, 1) - vv, 1)
 
 
+def _rowwise(reduce, a):
+    """``reduce(a, axis=1, keepdims=True)``. For 2-D ``a`` with short rows (a few classes) NumPy's reduction along
+    the last axis is slow; reducing a transposed copy along axis 0 runs vectorised (4-8x faster for 10 classes)."""
+    if a.ndim == 2 and a.shape[1] <= 32 and a.shape[0] >= 16:
+        return reduce(xp.ascontiguousarray(a.T), axis=0)[:, None]
+    return reduce(a, axis=1, keepdims=True)
+
+
 class CrossEntropy(ArrayFunction):
     """Fused log-softmax + negative log-likelihood over the class axis 1.
 
@@ -163,7 +171,7 @@ class CrossEntropy(ArrayFunction):
         nd = x.ndim
         z = x - rowmax  # rowmax = x.max(axis=1, keepdims=True), computed by the caller
         e = xp.exp(z)
-        s = e.sum(axis=1, keepdims=True)
+        s = _rowwise(xp.add.reduce, e)
         lse = xp.log(s).squeeze(1)  # (N,) or (N, S)
         if probs:
             y = target * (1.0 - eps) + eps / n_cls if eps else target
@@ -329,7 +337,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if x2.size == 0:
         empty = input.sum() * 0 if reduction == "sum" else input.sum() * float("nan")
         return empty if reduction != "none" else input.sum(1) if x.ndim >= 2 else input.sum()
-    rowmax = x2.max(axis=1, keepdims=True)
+    rowmax = _rowwise(xp.maximum.reduce, x2)
     if _checks["enabled"] and "ce" not in _checks["warned"]:
         _check_probabilities(x2, rowmax, _stacklevel)
     out = CrossEntropy.apply(x_in, t, w, ignore, reduction, float(label_smoothing), probs, rowmax)
@@ -342,7 +350,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 
 def _check_probabilities(x2, rowmax, stacklevel: int) -> None:
     """Warn when every row of logits is in [0, 1] and sums to 1 (softmax outputs passed as logits)."""
-    if x2.shape[1] < 2 or rowmax.max() > 1.0 or x2.min() < 0.0:
+    if x2.shape[1] < 2 or rowmax.flat[0] > 1.0 or x2.flat[0] < 0.0:  # two scalar reads rule out most logits
+        return
+    if rowmax.max() > 1.0 or x2.min() < 0.0:
         return
     if xp.allclose(x2.sum(axis=1), 1.0, atol=1e-3):
         _warn_once("ce", _CE_PROB_MESSAGE, stacklevel + 1)
