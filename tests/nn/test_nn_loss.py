@@ -284,3 +284,36 @@ def test_bce_target_dtype_like_pytorch():
     want = torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(logits.detach().numpy()),
                                                                 torch.ones(3, dtype=torch.float64))
     assert abs(loss.item() - want.item()) < 1e-6 and want.dtype == torch.float64
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("kw", [{}, {"weight": "w"}, {"ignore_index": 3}, {"weight": "w", "ignore_index": 3}],
+                         ids=["plain", "weight", "ignore", "both"])
+def test_cross_entropy_many_classes(reduction, kw):
+    """40 classes: row sums go through a BLAS mat-vec and exp overwrites the shifted logits in place."""
+    rng = np.random.default_rng(3)
+    kw = {k: (rng.uniform(0.2, 2.0, 40).astype(np.float32) if v == "w" else v) for k, v in kw.items()}
+    t = rng.integers(0, 40, 9)
+    t[:3] = 3
+    run_loss("CrossEntropyLoss", (), dict(kw, reduction=reduction), [randn(9, 40) * 3 + 50, t])
+
+
+def test_cross_entropy_backward_twice_keeps_inputs():
+    """retain_graph: a second backward gives the same gradient; neither the logits nor the incoming gradient
+    array are written to."""
+    x = numtorch.tensor(randn(4, 40), requires_grad=True)
+    x0 = x.detach().numpy().copy()
+    t = numtorch.tensor(np.array([0, 5, 39, 7]))
+    loss = NF.cross_entropy(x, t, reduction="none")
+    up = numtorch.tensor(randn(4, seed=2))
+    up0 = up.numpy().copy()
+    loss.backward(up, retain_graph=True)
+    g1 = x.grad.numpy().copy()
+    x.grad = None
+    loss.backward(up)
+    np.testing.assert_array_equal(x.grad.numpy(), g1)
+    np.testing.assert_array_equal(x.detach().numpy(), x0)
+    np.testing.assert_array_equal(up.numpy(), up0)
+    xt = torch.tensor(x0, requires_grad=True)
+    TF.cross_entropy(xt, torch.tensor(t.numpy()), reduction="none").backward(torch.tensor(up0))
+    close(x.grad, xt.grad)

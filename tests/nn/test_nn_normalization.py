@@ -140,3 +140,27 @@ def test_rmsnorm(shape, norm, kw):
     compare_module(nm, tm, randn(*shape) * 2 + 1)
     x = numtorch.tensor(randn(*shape, dtype=np.float64), requires_grad=True)
     assert numtorch.autograd.gradcheck(lambda x: NF.rms_norm(x, norm, eps=1e-3), (x,))
+
+
+@pytest.mark.parametrize("block_bytes", [1, 700])
+def test_batchnorm_blocked_passes_match_torch(monkeypatch, block_bytes):
+    """Training runs its elementwise passes in batch blocks (cache-sized); tiny blocks (one or a few samples each,
+    a ragged last block) must give PyTorch's output, gradients and running stats. A large mean tests that the
+    centred (two-pass) variance keeps float32 accuracy."""
+    monkeypatch.setattr(numtorch.nn.functional.normalization, "_BLOCK_BYTES", block_bytes)
+    nm, tm = nnn.BatchNorm2d(3), tnn.BatchNorm2d(3)
+    with torch.no_grad():
+        tm.weight.uniform_(0.5, 1.5)
+        tm.bias.uniform_(-1, 1)
+    compare_module(nm, tm, randn(7, 3, 4, 5) * 0.5 + 20, train=True, steps=2, rtol=2e-4, atol=2e-4)
+
+
+def test_batchnorm_eval_weight_grad_and_no_grad():
+    """Eval mode: the weight gradient uses the running statistics; under no_grad nothing is kept for backward."""
+    nm, tm = nnn.BatchNorm2d(3), tnn.BatchNorm2d(3)
+    compare_module(nm, tm, randn(6, 3, 4, 4) * 2 + 3, train=True, steps=2)
+    compare_module(nm, tm, randn(3, 3, 4, 4, seed=4), train=False)
+    with numtorch.no_grad():
+        out = nm(numtorch.tensor(randn(3, 3, 4, 4, seed=4)))
+    close(out, tm(torch.tensor(randn(3, 3, 4, 4, seed=4))))
+    assert out.grad_fn is None

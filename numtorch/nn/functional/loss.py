@@ -148,6 +148,14 @@ def _rowwise(reduce, a):
     return reduce(a, axis=1, keepdims=True)
 
 
+def _rowsum(e):
+    """``e.sum(axis=1, keepdims=True)``; for 2-D ``e`` with many classes a BLAS mat-vec against ones runs ~3x
+    faster than ``add.reduce`` along the rows."""
+    if e.ndim == 2 and e.shape[1] > 32 and e.dtype.kind == "f":
+        return xp.matmul(e, xp.ones(e.shape[1], dtype=e.dtype))[:, None]
+    return _rowwise(xp.add.reduce, e)
+
+
 class CrossEntropy(ArrayFunction):
     """Fused log-softmax + negative log-likelihood over the class axis 1.
 
@@ -170,8 +178,17 @@ class CrossEntropy(ArrayFunction):
         n_cls = x.shape[1]
         nd = x.ndim
         z = x - rowmax  # rowmax = x.max(axis=1, keepdims=True), computed by the caller
-        e = xp.exp(z)
-        s = _rowwise(xp.add.reduce, e)
+        t = valid = zt = None
+        if not probs:
+            t = target
+            if ignore_index is not None:  # the caller passes None when no target equals ignore_index
+                valid = t != ignore_index
+                t = xp.where(valid, t, 0)
+        fast = not (probs or eps)  # plain class indices: z is needed only at the targets, so exp overwrites it
+        if fast:
+            zt = _gather(z, t)
+        e = xp.exp(z, out=z) if fast else xp.exp(z)
+        s = _rowsum(e)
         lse = xp.log(s).squeeze(1)  # (N,) or (N, S)
         if probs:
             y = target * (1.0 - eps) + eps / n_cls if eps else target
@@ -180,15 +197,10 @@ class CrossEntropy(ArrayFunction):
             denom = lse.size
             valid = t = None
         else:
-            t = target
-            valid = None
-            if ignore_index is not None:  # the caller passes None when no target equals ignore_index
-                valid = t != ignore_index
-                t = xp.where(valid, t, 0)
             wt = w[t] if w is not None else None
             if valid is not None:
                 wt = (wt if wt is not None else xp.ones(t.shape, dtype=x.dtype)) * valid
-            nll = lse - _gather(z, t)
+            nll = lse - (zt if fast else _gather(z, t))
             if eps:
                 wsum = w.sum() if w is not None else n_cls
                 smooth = lse * wsum - ((z * _wb(w, nd)).sum(axis=1) if w is not None else z.sum(axis=1))
@@ -233,25 +245,28 @@ class CrossEntropy(ArrayFunction):
             return dx, dt, None, None, None, None, None, None
         if not ctx.needs_input_grad[0]:
             return None, None, None, None, None, None, None, None
-        p = e / s
         wt = w[t] if w is not None else None
         if valid is not None:
             wt = (wt if wt is not None else xp.ones(t.shape, dtype=e.dtype)) * valid
-        if eps:  # Q = sum_c q_c = (1 - eps) w_t + eps/C * sum(w)   (times valid)
-            wsum = w.sum() if w is not None else n_cls
-            qsum = (1.0 - eps) * (wt if wt is not None else 1.0) + (eps / n_cls) * wsum
-            if valid is not None:
-                qsum = qsum * valid
-            d = p * (xp.expand_dims(qsum, 1) if xp.ndim(qsum) else qsum)
-            _sub_at(d, t, (1.0 - eps) * (wt if wt is not None else 1.0))
-            smooth_q = (_wb(w, nd) if w is not None else 1.0) * (eps / n_cls)
-            d -= smooth_q * (xp.expand_dims(valid, 1) if valid is not None else 1.0)
-        elif wt is None:
-            d = p
-            _sub_at(d, t, 1.0)
-        else:
-            d = p * xp.expand_dims(wt, 1)
-            _sub_at(d, t, wt)
+        if not eps:  # d = scale * wt * (p - onehot(t)), p = e / s: one pass over (N, C) into a new array
+            coef = scale / s
+            v = scale if xp.ndim(scale) == 0 else xp.squeeze(scale, 1)  # scale at the targets: () or (N,)/(N, S)
+            if wt is not None:
+                coef = coef * xp.expand_dims(wt, 1)
+                v = v * wt
+            d = e * coef.astype(e.dtype, copy=False)
+            _sub_at(d, t, v)
+            return d.astype(e.dtype, copy=False), None, None, None, None, None, None, None
+        # label smoothing: Q = sum_c q_c = (1 - eps) w_t + eps/C * sum(w)   (times valid)
+        p = e / s
+        wsum = w.sum() if w is not None else n_cls
+        qsum = (1.0 - eps) * (wt if wt is not None else 1.0) + (eps / n_cls) * wsum
+        if valid is not None:
+            qsum = qsum * valid
+        d = p * (xp.expand_dims(qsum, 1) if xp.ndim(qsum) else qsum)
+        _sub_at(d, t, (1.0 - eps) * (wt if wt is not None else 1.0))
+        smooth_q = (_wb(w, nd) if w is not None else 1.0) * (eps / n_cls)
+        d -= smooth_q * (xp.expand_dims(valid, 1) if valid is not None else 1.0)
         return (d * scale).astype(e.dtype, copy=False), None, None, None, None, None, None, None
 
 

@@ -12,6 +12,7 @@ import math
 
 from ..._backend import xp
 from ...autograd.function import ArrayFunction
+from ...autograd.grad_mode import _state as _grad_state
 from ...ops._util import unbroadcast
 from ...tensor import Tensor
 
@@ -28,6 +29,17 @@ def _per_channel(v):
     return v[None, :, None]  # (C,) -> (1, C, 1), against the (N, C, S) view
 
 
+_BLOCK_BYTES = 1 << 18  # 256 KiB: a few such blocks stay in L2 while several passes run over them
+
+
+def _blocks(n: int, sample_bytes: int):
+    """Slices along the batch axis of an (N, C, S) array covering ~_BLOCK_BYTES each (one slice for small
+    inputs). Running a chain of elementwise passes block by block keeps the data in cache between passes
+    (the chain is memory-bound; this is ~25% faster than whole-array passes for a (64, 32, 784) float32 x)."""
+    k = max(1, _BLOCK_BYTES // max(sample_bytes, 1))
+    return [slice(i, i + k) for i in range(0, n, k)]
+
+
 class BatchNorm(ArrayFunction):
     """y = (x - mean) / sqrt(var + eps) * w + b per channel (dim 1).  x: (N, C, *) -> same shape.
 
@@ -35,6 +47,9 @@ class BatchNorm(ArrayFunction):
     gradient flows through them; running_mean/running_var (arrays or None) are updated in place with
     ``momentum`` (variance unbiased). training=False: mean/var are the running statistics (constants), so
     dx = g * w / sqrt(var + eps).
+
+    Training saves the centred x (xc = x - mean) and invstd, never xhat = xc * invstd (one pass fewer); the
+    elementwise chains of forward and backward run over cache-sized batch blocks (``_blocks``).
     """
 
     @staticmethod
@@ -42,47 +57,82 @@ class BatchNorm(ArrayFunction):
         n, c = x.shape[:2]
         x3 = x.reshape(n, c, -1)
         m = x3.shape[0] * x3.shape[2]
-        if training:
-            mean = xp.einsum("ncs->c", x3) / m
-            xhat = x3 - _per_channel(mean)  # centred, scaled in place below
-            var = xp.einsum("ncs,ncs->c", xhat, xhat) / m
-            if running_mean is not None:
-                running_mean *= (1 - momentum)
-                running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
-            if running_var is not None:
-                running_var *= (1 - momentum)
-                running_var += (momentum * m / max(m - 1, 1)) * var.astype(running_var.dtype, copy=False)
-        else:
+        if not training:  # constants: y = x * (w * invstd) + (b - mean * w * invstd), two passes
             mean = running_mean.astype(x.dtype, copy=False)
-            var = running_var.astype(x.dtype, copy=False)
-            xhat = x3 - _per_channel(mean)
+            invstd = (1.0 / xp.sqrt(running_var.astype(x.dtype, copy=False) + eps)).astype(x.dtype, copy=False)
+            scale = invstd * w if w is not None else invstd
+            shift = -mean * scale + (b if b is not None else 0)
+            y = x3 * _per_channel(scale.astype(x.dtype, copy=False))
+            y += _per_channel(shift.astype(x.dtype, copy=False))
+            # dw needs xhat: keep the centred x only when a weight gradient can be asked for
+            xc = x3 - _per_channel(mean) if (ctx.needs_input_grad[1] and _grad_state[0]) else None
+            ctx.save_for_backward(xc, w, invstd)
+            ctx.training = False
+            return y.reshape(x.shape)
+        mean = xp.einsum("ncs->c", x3) / m
+        mean_b = _per_channel(mean)
+        xc = xp.empty_like(x3)  # centred x, saved for backward (xhat = xc * invstd is never stored)
+        blocks = _blocks(n, x3[0].nbytes)
+        var = xp.zeros(c, dtype=x.dtype)
+        for sl in blocks:  # two-pass (centred) variance, float32-safe; each block is squared while in cache
+            xb = xp.subtract(x3[sl], mean_b, out=xc[sl])
+            var += xp.einsum("ncs,ncs->c", xb, xb)
+        var /= m
+        if running_mean is not None:
+            running_mean *= (1 - momentum)
+            running_mean += momentum * mean.astype(running_mean.dtype, copy=False)
+        if running_var is not None:
+            running_var *= (1 - momentum)
+            running_var += (momentum * m / max(m - 1, 1)) * var.astype(running_var.dtype, copy=False)
         invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
-        xhat *= _per_channel(invstd)
-        y = xhat * _per_channel(w) if w is not None else xhat.copy()  # never hand out the saved xhat
-        if b is not None:
-            y += _per_channel(b)
-        ctx.save_for_backward(xhat, w, invstd)
-        ctx.training = training
+        scale = _per_channel(invstd * w if w is not None else invstd)
+        y = xp.empty_like(x3)  # a new array: xc stays intact
+        for sl in blocks:
+            yb = xp.multiply(xc[sl], scale, out=y[sl])
+            if b is not None:
+                yb += _per_channel(b)
+        ctx.save_for_backward(xc, w, invstd)
+        ctx.training = True
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        xhat, w, invstd = ctx.saved
-        g3 = g.reshape(xhat.shape)
+        xc, w, invstd = ctx.saved
+        n, c = g.shape[:2]
+        g3 = g.reshape(n, c, -1)
         need = ctx.needs_input_grad
-        gsum = xp.einsum("ncs->c", g3) if (need[2] or (need[0] and ctx.training)) else None
-        gxsum = xp.einsum("ncs,ncs->c", g3, xhat) if (need[1] or (need[0] and ctx.training)) else None
+        train = ctx.training
+        want_g = need[2] or (need[0] and train)
+        want_gx = (train and need[0]) or need[1]
+        if want_g and want_gx:  # both per-channel sums block by block, each g block read twice while in cache
+            gsum = xp.zeros(c, dtype=g.dtype)
+            gxsum = xp.zeros(c, dtype=g.dtype)
+            for sl in _blocks(n, g3[0].nbytes):
+                gsum += xp.einsum("ncs->c", g3[sl])
+                gxsum += xp.einsum("ncs,ncs->c", g3[sl], xc[sl])
+            gxsum *= invstd  # sum(g * xhat) = invstd * sum(g * xc)
+        else:
+            gsum = xp.einsum("ncs->c", g3) if want_g else None
+            gxsum = xp.einsum("ncs,ncs->c", g3, xc) * invstd if want_gx else None
         dx = None
         if need[0]:
             scale = invstd * w if w is not None else invstd
-            if ctx.training:
-                m = xhat.shape[0] * xhat.shape[2]
-                # dx = scale * (g - gsum/m - xhat * gxsum/m), built with one temporary
-                dx = xhat * _per_channel(-scale * gxsum / m)
-                dx += g3 * _per_channel(scale)
-                dx -= _per_channel(scale * gsum / m)
+            if train:
+                m = g3.shape[0] * g3.shape[2]
+                # dx = scale * (g - gsum/m - xhat * gxsum/m),  xhat = xc * invstd; blockwise, in cache
+                k1 = _per_channel(scale * invstd * gxsum / m)
+                k2 = _per_channel(scale * gsum / m)
+                sc = _per_channel(scale)
+                dx = xp.empty_like(g3)  # a new array: never write into g
+                blocks = _blocks(n, g3[0].nbytes)
+                tmp = xp.empty_like(g3[blocks[0]])
+                for sl in blocks:
+                    db = xp.multiply(g3[sl], sc, out=dx[sl])
+                    t = xp.multiply(xc[sl], k1, out=tmp[:db.shape[0]])
+                    db -= t
+                    db -= k2
             else:
-                dx = g3 * _per_channel(scale)
+                dx = g3 * _per_channel(scale)  # a new array: never write into g
             dx = dx.reshape(g.shape)
         return (dx, gxsum if need[1] else None, gsum if need[2] else None, None, None, None, None, None)
 
