@@ -235,8 +235,7 @@ class Tensor:
     def _cast(self, target: _dtype_cls) -> "Tensor":
         if not target.is_floating_point:  # integer/bool results never carry gradient
             return _make(self._data.astype(target.np), False, None)
-        from .ops.arithmetic import Cast
-        return Cast.apply(self, target.np)
+        return self.to_dtype_np(target.np)  # attached by numtorch.ops.arithmetic
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         if dtype is None:

@@ -45,26 +45,25 @@ class _GradModeSwitch:
         return self.__class__()
 
 
-class no_grad(_GradModeSwitch):
-    """Disable gradient tracking inside the block (or the decorated function)."""
-
-    _mode = False
-
-    def __new__(cls, orig_func=None):
-        if orig_func is None:
-            return super().__new__(cls)
-        return cls()(orig_func)  # bare ``@no_grad`` without parentheses
-
-
-class enable_grad(_GradModeSwitch):
-    """Enable gradient tracking inside the block, even within ``no_grad``."""
-
-    _mode = True
+class _NoArgSwitch(_GradModeSwitch):
+    """A switch that takes no argument, so it also works as a bare ``@decorator`` without parentheses."""
 
     def __new__(cls, orig_func=None):
         if orig_func is None:
             return super().__new__(cls)
         return cls()(orig_func)
+
+
+class no_grad(_NoArgSwitch):
+    """Disable gradient tracking inside the block (or the decorated function)."""
+
+    _mode = False
+
+
+class enable_grad(_NoArgSwitch):
+    """Enable gradient tracking inside the block, even within ``no_grad``."""
+
+    _mode = True
 
 
 class inference_mode(_GradModeSwitch):

@@ -73,10 +73,7 @@ def _with_scalar(dt, scalar):
 def as_tensor_operand(x, dtype):
     """Turn a Tensor, scalar, list or array into a Tensor of ``dtype`` (casting through autograd)."""
     if isinstance(x, Tensor):
-        if x._data.dtype != dtype:
-            from .arithmetic import Cast
-            return Cast.apply(x, dtype)
-        return x
+        return x.to_dtype_np(dtype) if x._data.dtype != dtype else x
     return _make(xp.asarray(x, dtype=dtype))
 
 

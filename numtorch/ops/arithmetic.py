@@ -135,6 +135,14 @@ class Cast(ArrayFunction):
         return (g.astype(ctx.src) if ctx.src.kind == "f" else None), None
 
 
+def to_dtype_np(self: Tensor, np_dtype) -> Tensor:
+    """Cast to a NumPy dtype through autograd: the one place every internal dtype conversion goes."""
+    return Cast.apply(self, np_dtype)
+
+
+Tensor.to_dtype_np = to_dtype_np
+
+
 def _matmul_error(a, b):
     if a.ndim == 2 and b.ndim == 2:
         return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "

@@ -9,7 +9,7 @@ import math
 
 from .._backend import xp
 from ..autograd.function import ArrayFunction, apply_unary
-from ..tensor import Tensor, _make, _wrap_dim
+from ..tensor import _make, _wrap_dim
 from ._util import tensor_method, view_of
 
 __all__ = ["reshape", "flatten", "transpose", "swapaxes", "swapdims", "permute", "squeeze", "unsqueeze",
@@ -232,12 +232,6 @@ def stack(tensors, dim: int = 0, *, out=None):
     return cat([unsqueeze(x, dim % n) for x in tensors], dim % n)
 
 
-def _to_dtype_np(self, np_dtype):
-    from .arithmetic import Cast
-    return Cast.apply(self, np_dtype)
-
-
-Tensor.to_dtype_np = _to_dtype_np
 tensor_method("reshape")(reshape)
 tensor_method("view")(view)
 tensor_method("view_as")(lambda self, other: view(self, other._data.shape))
