@@ -96,7 +96,8 @@ def _count_dependencies(roots):
                     dependencies[nxt] += 1
                 else:
                     dependencies[nxt] = 1
-                    push(nxt)
+                    if type(nxt) is not AccumulateGrad:  # leaves have no edges to follow
+                        push(nxt)
     return dependencies
 
 

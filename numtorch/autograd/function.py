@@ -383,20 +383,25 @@ def _record_saved_versions(ctx, args, result):
     Entries are (version counter, version now, index into ctx.saved); shape and dtype for the error
     message are read from the saved array only if the check fails.
     """
-    saved = ctx.saved
     versions = None
-    for t in chain(args, result if type(result) is tuple else (result,)):
-        if isinstance(t, Tensor):
-            d = t._data
-            i = 0
-            for s in saved:
-                if s is d:
-                    v = t._version
-                    if versions is None:
-                        versions = [(v, v[0], i)]
-                    else:
-                        versions.append((v, v[0], i))
+    i = -1
+    for s in ctx.saved:
+        i += 1
+        if s is None:
+            continue
+        for t in args:
+            if isinstance(t, Tensor) and t._data is s:
+                break
+        else:
+            for t in (result if type(result) is tuple else (result,)):
+                if t._data is s:
                     break
-                i += 1
+            else:
+                continue
+        v = t._version
+        if versions is None:
+            versions = [(v, v[0], i)]
+        else:
+            versions.append((v, v[0], i))
     if versions:
         ctx._saved_versions = versions

@@ -96,7 +96,8 @@ class CrossEntropy(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, target, w, ignore_index, reduction, eps, probs, rowmax):
+    def forward(ctx, x, target, w, rowmax, cfg):
+        ignore_index, reduction, eps, probs = cfg
         if probs or eps:  # PyTorch's last node: nll_loss for plain class targets, else arithmetic
             ctx.torch_name = "DivBackward1" if probs and reduction == "mean" else "AddBackward0" if eps else None
         elif x.ndim > 2:
@@ -170,9 +171,9 @@ class CrossEntropy(ArrayFunction):
                 logp = z - xp.log(s)
                 dt = -(1.0 - eps) * (logp * _wb(w, nd) if w is not None else logp) * scale
                 dt = dt.astype(e.dtype, copy=False)
-            return dx, dt, None, None, None, None, None, None
+            return dx, dt, None, None, None
         if not ctx.needs_input_grad[0]:
-            return None, None, None, None, None, None, None, None
+            return None, None, None, None, None
         wt = w[t] if w is not None else None
         if valid is not None:
             wt = (wt if wt is not None else xp.ones(t.shape, dtype=e.dtype)) * valid
@@ -184,7 +185,7 @@ class CrossEntropy(ArrayFunction):
                 v = v * wt
             d = e * coef.astype(e.dtype, copy=False)
             _sub_at(d, t, v)
-            return d.astype(e.dtype, copy=False), None, None, None, None, None, None, None
+            return d.astype(e.dtype, copy=False), None, None, None, None
         # label smoothing: Q = sum_c q_c = (1 - eps) w_t + eps/C * sum(w)   (times valid)
         p = e / s
         wsum = w.sum() if w is not None else n_cls
@@ -195,7 +196,7 @@ class CrossEntropy(ArrayFunction):
         _sub_at(d, t, (1.0 - eps) * (wt if wt is not None else 1.0))
         smooth_q = (_wb(w, nd) if w is not None else 1.0) * (eps / n_cls)
         d -= smooth_q * (xp.expand_dims(valid, 1) if valid is not None else 1.0)
-        return (d * scale).astype(e.dtype, copy=False), None, None, None, None, None, None, None
+        return (d * scale).astype(e.dtype, copy=False), None, None, None, None
 
 
 def _check_class_target(input: Tensor, target: Tensor, name: str):
@@ -228,6 +229,9 @@ def _check_bounds(t, n_cls: int, ignore_index: int) -> bool:
     """Raise PyTorch's IndexError for a class index outside [0, C); return whether any target is ignored."""
     if t.size == 0:
         return False
+    if t.dtype == xp.int64:  # one pass in the common case: read as unsigned, negatives become huge
+        if xp.maximum.reduce(t.view(xp.uint64), axis=None) < n_cls:
+            return 0 <= ignore_index < n_cls and bool((t == ignore_index).any())
     lo, hi = t.min(), t.max()
     if lo < 0 or hi >= n_cls:
         bad = t[((t < 0) | (t >= n_cls)) & (t != ignore_index)]
@@ -283,7 +287,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     rowmax = _rowwise(xp.maximum.reduce, x2)
     if _checks["enabled"] and "ce" not in _checks["warned"]:
         _check_probabilities(x2, rowmax, _stacklevel)
-    out = CrossEntropy.apply(x_in, t, w, ignore, reduction, float(label_smoothing), probs, rowmax)
+    out = CrossEntropy.apply(x_in, t, w, rowmax, (ignore, reduction, float(label_smoothing), probs))
     if reduction == "none":
         out_shape = (x.shape[0],) + tuple(x.shape[2:]) if x.ndim >= 2 else ()
         if out._data.shape != out_shape:

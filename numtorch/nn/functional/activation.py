@@ -10,7 +10,7 @@ import math
 import warnings
 
 from ..._backend import xp
-from ...autograd.function import ArrayFunction
+from ...autograd.function import ArrayFunction, apply_unary
 from ...ops.elementwise import Relu, stable_sigmoid as _stable_sigmoid
 from ...ops.pointwise import LogSoftmax, Softmax
 from ...ops._util import inplace as _write_inplace
@@ -409,7 +409,10 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
 # ----------------------------------------------------------------------------------- functional API
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), elementwise."""
-    if input._data.dtype.kind in "iu":
+    kind = input._data.dtype.kind
+    if kind == "f" and not inplace:
+        return apply_unary(Relu, input)  # the common case, without _apply's in-place handling
+    if kind in "iu":
         return _integer_clamp(input, 0, None, inplace)
     return _apply(Relu, input, inplace=inplace, name="relu")
 

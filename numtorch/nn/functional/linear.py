@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..._backend import xp
-from ...autograd.function import ArrayFunction
+from ...autograd.function import ArrayFunction, _apply_array_function
 from ...tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
@@ -63,7 +63,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     x, w = input._data, weight._data
     if x.ndim == 2 and w.ndim == 2 and x.shape[1] == w.shape[1] and x.dtype == w.dtype and w.dtype.kind == "f" \
             and (bias is None or (bias._data.dtype == w.dtype and bias._data.shape == (w.shape[0],))):
-        return LinearFunction.apply(input, weight, bias)  # the common case, checked in one go
+        return _apply_array_function(LinearFunction, (input, weight, bias), None)  # the common case, checked in one go
     if w.ndim != 2 or x.ndim == 0:
         out = input.matmul(weight.t() if w.ndim == 2 else weight)
         return out if bias is None else out + bias
