@@ -133,6 +133,55 @@ def _train(model_name: str, batch: int, flat: bool):
     return make
 
 
+def _mlp_floor(batch: int):
+    """The MLP workload with PyTorch on one side and, on numtorch's side, the same step in bare NumPy (no
+    framework: hand-written forward, backward and SGD update, in place where possible). numtorch's time can
+    not go below this floor, so its ratio against PyTorch is the best any NumPy framework could show."""
+    torch_side = _train("mlp", batch, True)
+
+    def make(T, units: int, quick: bool = False) -> Callable[[int], int]:
+        if T.__name__ == "torch":
+            return torch_side(T, units, quick)
+        T.manual_seed(SEED)
+        params = [p.detach().numpy().copy() for p in MODELS["mlp"][0](T).parameters()]  # numtorch's init
+        w1, b1, w2, b2 = params
+        bufs = [np.zeros_like(p) for p in params]
+        x, y, _ = mnist_data.mnist(train=True, n=min(60000, units * batch))
+        x = x.reshape(len(x), 784)
+        n = len(y)
+        starts = [(i * batch) % n for i in range(max(units, 1))]
+
+        def step(xb, yb):
+            rows = np.arange(len(yb))
+            h = xb @ w1.T
+            h += b1
+            a = np.maximum(h, 0)
+            z = a @ w2.T
+            z += b2
+            z -= z.max(1, keepdims=True)
+            e = np.exp(z)
+            p = e / e.sum(1, keepdims=True)          # softmax; loss = -log p[rows, yb].mean()
+            p[rows, yb] -= 1
+            p /= len(yb)                             # dL/dz
+            da = p @ w2
+            da *= h > 0
+            grads = (da.T @ xb, da.sum(0), p.T @ a, p.sum(0))
+            for prm, buf, g in zip(params, bufs, grads):  # SGD with momentum, PyTorch's order
+                buf *= MOMENTUM
+                buf += g
+                prm -= LR * buf
+
+        def run(k: int) -> int:
+            items = 0
+            for s in starts[:k]:
+                yb = y[s:s + batch]
+                step(x[s:s + batch], yb)
+                items += len(yb)
+            return items
+        return run
+    return make
+
+
 def _infer(model_name: str, batch_size: int):
     def make(T, units: int, quick: bool = False) -> Callable[[int], int]:
         T.manual_seed(SEED)
@@ -293,6 +342,12 @@ def workloads() -> List[Workload]:
                  _epoch_batches(64), 10, "batch", "image", mlp_train, 0.8, 5, 20),
         Workload("mlp_b256", "MLP 784-128-10 train, batch 256, 1 epoch", _train("mlp", 256, True),
                  _epoch_batches(256), 4, "batch", "image", mlp_train, 0.8, 5, 10),
+        Workload("mlp_b64_numpy", "Bare NumPy MLP step (the floor), batch 64, 1 epoch", _mlp_floor(64),
+                 _epoch_batches(64), 10, "batch", "image", mlp_train, None, 5, 20,
+                 "numtorch column: no framework, the step hand-written in NumPy; PyTorch column: mlp_b64"),
+        Workload("mlp_b256_numpy", "Bare NumPy MLP step (the floor), batch 256, 1 epoch", _mlp_floor(256),
+                 _epoch_batches(256), 4, "batch", "image", mlp_train, None, 5, 10,
+                 "numtorch column: no framework, the step hand-written in NumPy; PyTorch column: mlp_b256"),
         Workload("small_cnn_train", "Small CNN train, batch 64, 200 steps", _train("small_cnn", 64, False),
                  200, 2, "step", "image", train_flops_per_sample(SMALL_CNN_MACS), 1.2, 3, 5),
         Workload("classic_cnn_train", "Classic MNIST CNN train, batch 64, 50 steps", _train("classic_cnn", 64, False),
