@@ -317,3 +317,15 @@ def test_cross_entropy_backward_twice_keeps_inputs():
     xt = torch.tensor(x0, requires_grad=True)
     TF.cross_entropy(xt, torch.tensor(t.numpy()), reduction="none").backward(torch.tensor(up0))
     close(x.grad, xt.grad)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: numtorch.nn.MSELoss(reduce=False),                      # _Loss.__init__ inherited
+    lambda: numtorch.nn.CrossEntropyLoss(size_average=False),       # through _WeightedLoss
+    lambda: numtorch.nn.functional.mse_loss(numtorch.ones(2), numtorch.zeros(2), reduce=False),
+    lambda: numtorch.nn.functional.cross_entropy(numtorch.zeros(2, 3), numtorch.tensor([0, 1]), size_average=False),
+])
+def test_legacy_reduction_warning_names_the_callers_line(make):
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated") as rec:
+        make()
+    assert rec[0].filename == __file__

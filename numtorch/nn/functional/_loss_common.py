@@ -5,6 +5,8 @@ Mistake detection (numtorch extra): ``cross_entropy`` and ``nll_loss`` warn once
 """
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 from ..._backend import xp
@@ -33,14 +35,26 @@ def _warn_once(key: str, message: str, stacklevel: int) -> None:
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _legacy_reduction(size_average, reduce, reduction: str, stacklevel: int = 3) -> str:
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` (counted from the function calling this one) of the first frame outside numtorch,
+    so that a warning names the user's line however deep inside numtorch it is raised."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     ret = ("mean" if size_average else "sum") if reduce else "none"
     warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-                  stacklevel=stacklevel)
+                  stacklevel=_caller_stacklevel())
     return ret
 
 

@@ -16,7 +16,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = _legacy_reduction(size_average, reduce, reduction, stacklevel=4)
+            self.reduction = _legacy_reduction(size_average, reduce, reduction)
         else:
             self.reduction = reduction
 
