@@ -459,9 +459,10 @@ def _format_tensor(t: Tensor) -> str:
 
 def _bind() -> None:
     """Give the autograd modules (imported before Tensor existed) direct references to Tensor and _make."""
-    from .autograd import engine as _engine, function as _function
+    from .autograd import engine as _engine, function as _function, higher_order as _higher_order
     _function._bind_tensor(Tensor, _make)
     _engine._bind_tensor(Tensor, _make)
+    _higher_order._bind_tensor(Tensor, _make)
 
 
 _bind()

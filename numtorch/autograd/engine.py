@@ -14,6 +14,7 @@ import sys
 from .._backend import xp
 from .function import FREED_MESSAGE, AccumulateGrad, _edge
 from . import anomaly
+from .higher_order import graph_backward
 
 
 Tensor = _make = None  # bound by numtorch.tensor (which imports this module first)
@@ -42,15 +43,15 @@ def _type_name(dtype) -> str:
     return _TYPE_NAMES.get(xp.dtype(dtype).name, "torch.Tensor").replace("torch.", "numtorch.")
 
 
-def _run_pre_hooks(node, buffer) -> None:
+def _run_pre_hooks(node, buffer, create_graph: bool = False) -> None:
     for nr, hooks in node._pre_hooks.items():
         for hook in list(hooks):
             g = buffer[nr]
             if g is None:
                 continue
-            result = hook(_make(g, False, None))
+            result = hook(g if create_graph else _make(g, False, None))
             if result is not None:
-                buffer[nr] = result._data
+                buffer[nr] = result if create_graph else result._data
 
 
 _refcount = sys.getrefcount
@@ -79,6 +80,26 @@ def _accumulate(node: AccumulateGrad, grad) -> None:
         xp.add(var.grad._data, grad, out=var.grad._data)  # in place, as PyTorch accumulates
 
 
+def _accumulate_graph(node: AccumulateGrad, grad) -> None:
+    """``_accumulate`` for create_graph=True: ``grad`` is a Tensor that may have a graph; ``.grad`` becomes
+    a Tensor at the same place in that graph (own storage), or the out-of-place sum with the old ``.grad``."""
+    var = node.variable
+    for hook in list(var._hooks or ()):
+        result = hook(grad)
+        if result is not None:
+            grad = result
+    if grad.dtype != var.dtype:
+        grad = grad.to(var.dtype)
+    if grad.shape != var.shape:
+        grad = grad.expand(var.shape)
+    if var.grad is not None:
+        var.grad = var.grad + grad
+    elif grad.grad_fn is not None:
+        var.grad = _make(xp.array(grad._data, copy=True), True, grad.grad_fn, grad._output_nr)
+    else:
+        var.grad = grad.clone()
+
+
 def _count_dependencies(roots):
     """Number of incoming edges of every node reachable from ``roots`` (explicit stack: any depth)."""
     dependencies = {}
@@ -101,12 +122,14 @@ def _count_dependencies(roots):
     return dependencies
 
 
-def run_backward(roots, root_grads, retain_graph: bool, capture=None):
+def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_graph: bool = False):
     """Backpropagate ``root_grads`` (arrays) from ``roots`` (edges).
 
     With ``capture`` (a dict from edge to None), gradients arriving at those
     edges are stored there instead of being accumulated into leaves, and no
     leaf ``.grad`` is touched: that is ``autograd.grad``.
+    With ``create_graph`` the gradients are Tensors and every node's backward
+    runs as differentiable Tensor ops (``higher_order``), so they have a graph.
     """
     dependencies = _count_dependencies(roots)
     buffers = {}
@@ -125,7 +148,7 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
         if buffer is None:
             buffer = [None] * node._n_outputs
         if node._pre_hooks:
-            _run_pre_hooks(node, buffer)
+            _run_pre_hooks(node, buffer, create_graph)
         if capture is not None:
             for nr in range(node._n_outputs):
                 if (node, nr) in capture:
@@ -134,18 +157,18 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
             if capture is None and buffer[0] is not None:
                 grad = buffer[0]
                 buffer = buf = in_grads = g = None  # drop the loop's references so _accumulate can tell ownership
-                _accumulate(node, grad)
+                _accumulate_graph(node, grad) if create_graph else _accumulate(node, grad)
                 grad = None
             continue
-        if node._n_outputs == 1:
-            empty = buffer[0] is None
-        else:
-            empty = all(g is None for g in buffer)
-            if not empty and node._out_meta is not None:
-                buffer = [xp.zeros(m[0], m[1]) if g is None else g for g, m in zip(buffer, node._out_meta)]
-        if empty:
+        if create_graph:  # Tensors in, Tensors out, recorded as a graph of their own
+            in_grads = graph_backward(node, buffer)
+        elif node._n_outputs == 1 and buffer[0] is None:
+            in_grads = (None,) * len(node.next_edges)
+        elif node._n_outputs != 1 and all(g is None for g in buffer):
             in_grads = (None,) * len(node.next_edges)
         else:
+            if node._n_outputs != 1 and node._out_meta is not None:
+                buffer = [xp.zeros(m[0], m[1]) if g is None else g for g, m in zip(buffer, node._out_meta)]
             if node._saved_versions:
                 _check_saved_versions(node)
             if node._array_backward:  # built-in op: call its backward on arrays directly
@@ -159,9 +182,9 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None):
             if check_anomaly:
                 anomaly.check_backward(node, in_grads)
         if node._hooks:
+            wrap = (lambda g: g) if create_graph else (lambda g: None if g is None else _make(g, False, None))
             for hook in node._hooks:
-                hook(tuple(None if g is None else _make(g, False, None) for g in in_grads),
-                     tuple(None if g is None else _make(g, False, None) for g in buffer))
+                hook(tuple(wrap(g) for g in in_grads), tuple(wrap(g) for g in buffer))
         if not retain_graph and node.saved:
             node.saved = None
         for edge, g in zip(node.next_edges, in_grads):
@@ -192,20 +215,28 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
             run_backward([(fn, tensors._output_nr)], [xp.ones((), data.dtype)], bool(retain_graph))
             return
     roots, grads = _prepare_roots(tensors, grad_tensors, create_graph)
+    retain = bool(create_graph if retain_graph is None else retain_graph)
     if inputs is not None:
         inputs = [inputs] if _is_tensor(inputs) else list(inputs)
         capture = {_edge(t): None for t in inputs}
-        run_backward(roots, grads, bool(retain_graph), capture)
+        run_backward(roots, grads, retain, capture, create_graph)
         for t in inputs:
             g = capture[_edge(t)]
-            if g is not None:
-                _accumulate(AccumulateGrad(t), g) if t.grad_fn is None else _store_grad(t, g)
+            if g is None:
+                continue
+            if t.grad_fn is None:
+                (_accumulate_graph if create_graph else _accumulate)(AccumulateGrad(t), g)
+            else:
+                _store_grad(t, g, create_graph)
         return
-    run_backward(roots, grads, bool(retain_graph))
+    run_backward(roots, grads, retain, None, create_graph)
 
 
-def _store_grad(t, g) -> None:
-    t.grad = _make(xp.array(g, copy=True), False, None) if t.grad is None else _make(t.grad._data + g, False, None)
+def _store_grad(t, g, create_graph: bool = False) -> None:
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    else:
+        t.grad = _make(xp.array(g, copy=True), False, None) if t.grad is None else _make(t.grad._data + g, False, None)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
@@ -218,7 +249,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots, grads = _prepare_roots(outputs, grad_outputs, create_graph)
     capture = {_edge(t): None for t in inputs}
-    run_backward(roots, grads, bool(retain_graph), capture)
+    run_backward(roots, grads, bool(create_graph if retain_graph is None else retain_graph), capture, create_graph)
     result = []
     for i, t in enumerate(inputs):
         g = capture[_edge(t)]
@@ -228,7 +259,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
-        result.append(None if g is None else _make(g, False, None))
+        result.append(g if g is None or isinstance(g, Tensor) else _make(g, False, None))
     return tuple(result)
 
 
@@ -237,8 +268,8 @@ def _is_tensor(obj) -> bool:
 
 
 def _prepare_roots(tensors, grad_tensors, create_graph):
-    if create_graph:
-        raise NotImplementedError("numtorch does not support create_graph=True (higher-order gradients) yet")
+    """Root edges and their gradients: arrays, or Tensors with ``create_graph`` (a given Tensor is kept, so a
+    ``grad_outputs`` that requires grad stays in the new graph)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)
@@ -262,10 +293,13 @@ def _prepare_roots(tensors, grad_tensors, create_graph):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
             g = xp.array(1, dtype=data.dtype) if data.ndim == 0 else xp.ones(data.shape, data.dtype)
         else:
+            given = g
             g = g._data if isinstance(g, Tensor) else xp.asarray(g, dtype=t._data.dtype)
             if g.shape != t._data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
                                    f"output[{i}] has a shape of {tuple(t._data.shape)}.")
+            if create_graph and isinstance(given, Tensor):
+                g = given
         roots.append(_edge(t))
-        grads.append(g)
+        grads.append(_make(g, False, None) if create_graph and not isinstance(g, Tensor) else g)
     return roots, grads

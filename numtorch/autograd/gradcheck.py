@@ -117,6 +117,31 @@ def gradcheck(func, inputs, *args, eps: float = 1e-6, atol: float = 1e-5, rtol: 
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, **kwargs) -> bool:
-    raise NotImplementedError("numtorch does not support higher-order gradients (create_graph=True), so "
-                              "gradgradcheck is not available")
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True, **kwargs) -> bool:
+    """gradcheck of the gradient itself: second derivatives of ``func`` against central differences.
+
+    The checked function maps (inputs, grad_outputs) to ``autograd.grad(func(inputs), inputs, grad_outputs,
+    create_graph=True)``; grad_outputs default to fixed random tensors that require grad, so the check
+    covers the derivatives with respect to them as well, as ``torch.autograd.gradgradcheck`` does.
+    """
+    from ..tensor import Tensor, _make
+    from .grad_mode import enable_grad
+    inputs = _as_tuple(inputs)
+    outputs = [o for o in _tensor_outputs(func(*inputs)) if o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(_make(rng.standard_normal(o._data.shape).astype(o._data.dtype), True) for o in outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        with enable_grad():  # the numerical pass runs under no_grad; the first derivatives need a graph
+            ins = args[:n]
+            outs = [o for o in _tensor_outputs(func(*ins)) if o.requires_grad]
+            wrt = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+            return _grad(outs, wrt, list(args[n:]), create_graph=True, allow_unused=True)
+
+    return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -25,6 +25,8 @@ def _dim(input: Tensor, dim) -> int:
 class CumSum(ArrayFunction):
     """Running sum along ``axis``; gradient: reversed running sum of g."""
 
+    torch_name = "CumsumBackward0"
+
     @staticmethod
     def forward(ctx, x, axis, dtype):
         ctx.axis, ctx.src = axis, x.dtype
@@ -42,6 +44,8 @@ class CumProd(ArrayFunction):
     Gradient: d out_j / d x_i = prod_{k<=j, k!=i} x_k for j >= i. Without zeros that is
     revcumsum(g * out) / x; with zeros the exclusive products are formed explicitly (n x n per row).
     """
+
+    torch_name = "CumprodBackward0"
 
     @staticmethod
     def forward(ctx, x, axis, dtype):
