@@ -194,3 +194,37 @@ def test_grads_without_create_graph_have_no_graph():
     x = numtorch.tensor([1.0, 2.0], requires_grad=True)
     (g,) = numtorch.autograd.grad((x ** 2).sum(), x)
     assert not g.requires_grad and g.grad_fn is None
+
+
+def test_grad_runs_only_what_leads_to_the_inputs():
+    """autograd.grad w.r.t. an intermediate tensor does not run (nor need rules for) the ops before it."""
+    x = numtorch.randn(4, requires_grad=True)
+    h = numtorch.cumsum(x, 0)             # no create_graph rule: must not be reached
+    y = (h.exp() * h).sum()
+    (gh,) = numtorch.autograd.grad(y, h, create_graph=True)
+    (hh,) = numtorch.autograd.grad(gh.sum(), h)
+    hv = h.detach().numpy()
+    np.testing.assert_allclose(gh.detach().numpy(), np.exp(hv) * (1 + hv), rtol=1e-6)
+    np.testing.assert_allclose(hh.numpy(), np.exp(hv) * (2 + hv), rtol=1e-5)
+    assert x.grad is None
+
+
+def test_grad_skips_branches_that_do_not_reach_the_inputs():
+    calls = []
+
+    class Spy(numtorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(1)
+            return g * 2
+
+    a = numtorch.randn(3, requires_grad=True)
+    b = numtorch.randn(3, requires_grad=True)
+    y = (Spy.apply(a) + b * b).sum()
+    (gb,) = numtorch.autograd.grad(y, b)
+    np.testing.assert_allclose(gb.numpy(), 2 * b.detach().numpy(), rtol=1e-6)
+    assert calls == []

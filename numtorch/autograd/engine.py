@@ -122,6 +122,37 @@ def _count_dependencies(roots):
     return dependencies
 
 
+def _leads_to(roots, capture) -> dict:
+    """For every node reachable from ``roots``: whether some edge in ``capture`` lies beyond it, i.e. whether
+    its backward must run for ``autograd.grad`` (depth-first with an explicit stack: any depth works)."""
+    targets = {node for node, _ in capture}
+    needed = {}
+    for root, _ in roots:
+        if root in needed:
+            continue
+        needed[root] = False
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is None:
+                    continue
+                nxt = edge[0]
+                if nxt in targets:
+                    needed[node] = True
+                if nxt not in needed:
+                    needed[nxt] = False
+                    stack.append((nxt, iter(nxt.next_edges)))
+                    break
+                if needed[nxt]:
+                    needed[node] = True
+            else:
+                stack.pop()
+                if stack and needed[node]:
+                    needed[stack[-1][0]] = True
+    return needed
+
+
 def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_graph: bool = False):
     """Backpropagate ``root_grads`` (arrays) from ``roots`` (edges).
 
@@ -132,6 +163,7 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_gra
     runs as differentiable Tensor ops (``higher_order``), so they have a graph.
     """
     dependencies = _count_dependencies(roots)
+    needed = None if capture is None else _leads_to(roots, capture)
     buffers = {}
     for (node, nr), g in zip(roots, root_grads):
         buf = buffers.get(node)
@@ -160,7 +192,9 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_gra
                 _accumulate_graph(node, grad) if create_graph else _accumulate(node, grad)
                 grad = None
             continue
-        if create_graph:  # Tensors in, Tensors out, recorded as a graph of their own
+        if needed is not None and not needed[node]:  # autograd.grad: nothing asked for lies beyond this node
+            in_grads = (None,) * len(node.next_edges)
+        elif create_graph:  # Tensors in, Tensors out, recorded as a graph of their own
             in_grads = graph_backward(node, buffer)
         elif node._n_outputs == 1 and buffer[0] is None:
             in_grads = (None,) * len(node.next_edges)
