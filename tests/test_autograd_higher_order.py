@@ -228,3 +228,41 @@ def test_grad_skips_branches_that_do_not_reach_the_inputs():
     (gb,) = numtorch.autograd.grad(y, b)
     np.testing.assert_allclose(gb.numpy(), 2 * b.detach().numpy(), rtol=1e-6)
     assert calls == []
+
+
+LAYER_CASES = {
+    "conv2d_stride_pad": lambda T: T.nn.Conv2d(2, 3, 3, stride=2, padding=1),
+    "conv2d_dilation": lambda T: T.nn.Conv2d(2, 3, 2, dilation=2),
+    "conv1d": lambda T: T.nn.Conv1d(2, 3, 3, padding=1),
+    "batchnorm_train": lambda T: T.nn.BatchNorm2d(2),
+    "batchnorm_eval": lambda T: T.nn.BatchNorm2d(2).eval(),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYER_CASES))
+def test_layer_gradient_penalty_matches_torch(name):
+    """Second derivatives through a layer: penalise the input gradient, differentiate w.r.t. input and weights."""
+    torch.manual_seed(0)
+    ref = LAYER_CASES[name](torch).double()
+    lay = LAYER_CASES[name](numtorch).double()
+    if name == "batchnorm_eval":
+        for m in (ref, lay):
+            m.running_mean.fill_(0.3)
+            m.running_var.fill_(2.0)
+    with torch.no_grad():
+        for p in ref.parameters():
+            p.uniform_(-1.0, 1.0)
+    lay.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
+    shape = (3, 2, 6) if name == "conv1d" else (3, 2, 6, 5)
+    x = rng.standard_normal(shape)
+    results = []
+    for T, m in ((numtorch, lay), (torch, ref)):
+        inp = T.tensor(x, requires_grad=True)
+        out = m(inp)
+        (gx,) = T.autograd.grad((out * out.detach().sin()).sum(), inp, create_graph=True)
+        penalty = (gx * gx).sum()
+        params = [p for p in m.parameters()]
+        grads = T.autograd.grad(penalty, [inp] + params, allow_unused=True)
+        results.append([gx.detach().numpy()] + [None if g is None else g.numpy() for g in grads])
+    for a, b, ref_shape in zip(*results, [x.shape, x.shape] + [tuple(p.shape) for p in ref.parameters()]):
+        _same(a, b, ref_shape)

@@ -365,6 +365,82 @@ def _pointwise_loss(ctx, g):
             _sum_to(-full, y.shape) if _needs(ctx, 1) else None, None, None, None, None)
 
 
+def _unfold_geometry(geo):
+    """The geometry of F.unfold with a convolution's kernel, strides, paddings and dilation."""
+    from ..nn._im2col import ConvGeometry
+    return ConvGeometry((geo.B, geo.C, geo.H, geo.W), (1, 1, geo.KH, geo.KW), (geo.sh, geo.sw),
+                        (geo.pt, geo.pb, geo.pl, geo.pr), (geo.dh, geo.dw), 1)
+
+
+def _conv(ctx, g):
+    """y = W2 @ unfold(x) + b per image, so dx = fold(W2.T @ g), dW = sum_images g @ unfold(x).T, db = sum g."""
+    from ..nn.functional.conv import Fold, Unfold
+    x, w, _ = ctx.saved
+    geo = ctx.geo
+    if geo.G != 1:
+        raise NotImplementedError("numtorch does not support create_graph=True through grouped convolutions yet")
+    ug = _unfold_geometry(geo)
+    g3 = g.reshape(geo.B, geo.O, geo.OH * geo.OW)
+    W2 = _input(ctx, 1, w).reshape(geo.O, geo.C * geo.KH * geo.KW)
+    dx = dw = db = None
+    if _needs(ctx, 0):
+        dx = Fold.apply(W2.t() @ g3, ug).reshape(ctx.x_shape)
+    if _needs(ctx, 1):
+        cols = Unfold.apply(_input(ctx, 0, x).reshape(geo.B, geo.C, geo.H, geo.W), ug)
+        dw = (g3 @ cols.transpose(1, 2)).sum(0).reshape(ctx.w_shape)
+    if _needs(ctx, 2):
+        db = g3.sum((0, 2))
+    return dx, dw, db, None
+
+
+def _unfold(ctx, g):
+    from ..nn.functional.conv import Fold
+    geo = ctx.geo
+    return Fold.apply(g.reshape(geo.B, -1, geo.OH * geo.OW), geo).reshape(ctx.x_shape), None
+
+
+def _fold(ctx, g):
+    from ..nn.functional.conv import Unfold
+    geo = ctx.geo
+    return Unfold.apply(g.reshape(geo.B, geo.C, geo.H, geo.W), geo).reshape(ctx.shape), None
+
+
+def _batch_norm(ctx, g):
+    """Training: the gradient of the normalisation recomputed from x as Tensor ops (so the batch statistics
+    are differentiated too). Evaluation: an affine map with constant statistics."""
+    xc, w, invstd = ctx.saved
+    n, c = g.shape[:2]
+    per_channel = (1, c, 1)
+    g3 = g.reshape(n, c, -1)
+    W = _input(ctx, 1, w).reshape(per_channel) if w is not None else None
+    if not ctx.training:
+        inv = _const(invstd).reshape(per_channel)
+        dx = (g3 * inv * W if W is not None else g3 * inv).reshape(g.shape) if _needs(ctx, 0) else None
+        dw = None
+        if _needs(ctx, 1):
+            X = _input(ctx, 0, xc.reshape(g.shape)).reshape(n, c, -1)
+            XC = X - _const(X._data - xc)   # x minus the running mean (a constant), in X's graph
+            dw = (g3 * XC * inv).sum((0, 2))
+        return dx, dw, (g3.sum((0, 2)) if _needs(ctx, 2) else None), None, None, None, None, None
+    # batch statistics: shift-invariant in x, so the saved centred values stand in for x's value
+    X = _input(ctx, 0, xc.reshape(g.shape)).reshape(n, c, -1)
+    B = _input(ctx, 2, xp.zeros(c, xc.dtype)).reshape(per_channel) if ctx.next_edges[2] is not None else None
+    wrt = [t for t, j in ((X, 0), (W, 1), (B, 2)) if t is not None and _needs(ctx, j)]
+    XC = X - X.mean((0, 2), keepdim=True)
+    var = (XC * XC).mean((0, 2), keepdim=True)
+    y = XC / (var + ctx.eps).sqrt()
+    if W is not None:
+        y = y * W
+    if B is not None:
+        y = y + B
+    from .engine import grad
+    grads = iter(grad(y, wrt, g3, create_graph=True, allow_unused=True))
+    out = [next(grads) if t is not None and _needs(ctx, j) else None for t, j in ((X, 0), (W, 1), (B, 2))]
+    return (out[0].reshape(g.shape) if out[0] is not None else None,
+            out[1].reshape(c) if out[1] is not None else None,
+            out[2].reshape(c) if out[2] is not None else None, None, None, None, None, None)
+
+
 _RULE_TABLE = None
 
 
@@ -378,6 +454,8 @@ def _rules():
         from ..nn.functional.activation import LeakyRelu
         from ..nn.functional._loss_classification import CrossEntropy
         from ..nn.functional._loss_pointwise import PointwiseLoss
+        from ..nn.functional.conv import ConvNd, Fold, Unfold
+        from ..nn.functional.normalization import BatchNorm
         _RULE_TABLE = {
             A.Add: _add, A.Sub: _sub, A.Mul: _mul, A.Div: _div, A.Neg: _neg, A.Pow: _pow, A.Cast: _cast,
             A.MatMul: _matmul, E.Exp: _exp, E.Log: _log, E.Sin: _sin, E.Cos: _cos, E.Tanh: _tanh,
@@ -386,5 +464,6 @@ def _rules():
             S.Reshape: _reshape, S.Clone: _clone, L.Expand: _expand, L.Repeat: _repeat, I.GetItem: _getitem, S.Cat: _cat, P.Softmax: _softmax,
             P.LogSoftmax: _log_softmax, LinearFunction: _linear,
             CrossEntropy: _cross_entropy, PointwiseLoss: _pointwise_loss,
+            ConvNd: _conv, Unfold: _unfold, Fold: _fold, BatchNorm: _batch_norm,
         }
     return _RULE_TABLE

@@ -92,7 +92,7 @@ class BatchNorm(ArrayFunction):
             if b is not None:
                 yb += _per_channel(b)
         ctx.save_for_backward(xc, w, invstd)
-        ctx.training = True
+        ctx.training, ctx.eps = True, eps
         return y.reshape(x.shape)
 
     @staticmethod
