@@ -14,7 +14,6 @@ be freed after backward and checked against in-place changes.
 from __future__ import annotations
 
 import weakref
-from itertools import chain
 
 from .anomaly import _enabled as _anomaly, check_forward
 from .grad_mode import _state
