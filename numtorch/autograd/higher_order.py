@@ -441,6 +441,126 @@ def _batch_norm(ctx, g):
             out[2].reshape(c) if out[2] is not None else None, None, None, None, None, None)
 
 
+def _max_pool(ctx, gy, *_):
+    """Each window's gradient goes to its winner: add g at the winners' flat positions (constants)."""
+    from ..nn.functional.pooling import _flat_indices
+    aw, ah = ctx.saved
+    geo = ctx.g
+    planes, plane = geo.B * geo.C, geo.H * geo.W
+    positions = (_flat_indices(aw, ah, geo).reshape(planes, -1) + xp.arange(planes)[:, None] * plane).reshape(-1)
+    dx = gy.new_zeros(planes * plane).index_add(0, _make(positions), gy.reshape(-1))
+    return dx.reshape(ctx.shape), None, None, None
+
+
+def _avg_pool(ctx, gy):
+    """Each window's gradient, divided by its divisor, is added over the window (one slice per offset)."""
+    geo = ctx.g
+    gd = gy.reshape(geo.B, geo.C, geo.OH, geo.OW) / (ctx.divisor if isinstance(ctx.divisor, float)
+                                                       else _const(ctx.divisor))
+    dx = gy.new_zeros((geo.B, geo.C, geo.Hp, geo.Wp))
+    for _, rows, cols in geo.windows():
+        dx[:, :, rows, cols] = dx[:, :, rows, cols] + gd
+    return dx[:, :, geo.ph:geo.ph + geo.H, geo.pw:geo.pw + geo.W].reshape(ctx.shape), None, None, None
+
+
+# ------------------------------------------------------------- rules by recomputation (composites)
+def _via_composite(ctx, g, values, fn):
+    """Rule for an op whose forward is ``fn`` of its first ``len(values)`` arguments, written here with Tensor
+    ops that have rules: rebuild it on the arguments' graph tensors (``values`` give their values, None for
+    an absent argument) and differentiate it with create_graph. Only this small graph is walked (``grad``
+    stops at the arguments)."""
+    from .engine import grad
+    ins = [_input(ctx, j, v) if v is not None else None for j, v in enumerate(values)]
+    wanted = [j for j, t in enumerate(ins) if t is not None and _needs(ctx, j)]
+    out = fn(*ins)
+    grads = grad(out, [ins[j] for j in wanted], g, create_graph=True, allow_unused=True)
+    result = [None] * len(ctx.next_edges)
+    for j, gj in zip(wanted, grads):
+        result[j] = gj
+    return tuple(result)
+
+
+def _softplus_t(z):
+    """log(1 + exp(z)) without overflow, as Tensor ops: relu(z) + log1p(exp(-|z|))."""
+    return z.relu() + (-z.abs()).exp().log1p()
+
+
+def _elu(ctx, g):
+    (x,) = ctx.saved
+    alpha, scale, inv = ctx.params
+    positive = _const(x > 0)
+    return _via_composite(ctx, g, [x], lambda X: X.where(positive, alpha * ((X.clamp(max=0) * inv).exp() - 1))
+                          * scale)
+
+
+def _gelu(ctx, g):
+    x = ctx.saved[0]
+    if ctx.approximate == "tanh":
+        k = (2.0 / 3.141592653589793) ** 0.5
+        return _via_composite(ctx, g, [x], lambda X: 0.5 * X * (1.0 + (k * (X + 0.044715 * X * X * X)).tanh()))
+    return _via_composite(ctx, g, [x], lambda X: X * 0.5 * (1.0 + (X * 0.7071067811865476).erf()))
+
+
+def _silu(ctx, g):
+    return _via_composite(ctx, g, [ctx.saved[0]], lambda X: X * X.sigmoid())
+
+
+def _mish(ctx, g):
+    return _via_composite(ctx, g, [ctx.saved[0]], lambda X: X * _softplus_t(X).tanh())
+
+
+def _softplus(ctx, g):
+    (x,) = ctx.saved
+    beta = ctx.beta
+    linear = _const(x * beta > ctx.threshold)
+    return _via_composite(ctx, g, [x], lambda X: X.where(linear, _softplus_t(X * beta) / beta))
+
+
+def _log_sigmoid(ctx, g):
+    return _via_composite(ctx, g, [ctx.saved[0]], lambda X: -_softplus_t(-X))
+
+
+def _hardtanh(ctx, g):
+    (x,) = ctx.saved
+    return g * _const((x > ctx.lo) & (x < ctx.hi)).to(g.dtype), None, None
+
+
+def _mask_mul(ctx, g):
+    (mask,) = ctx.saved
+    return _sum_to((g * _const(mask)).expand(g.shape), ctx.shape), None, None
+
+
+def _log1p(ctx, g):
+    return g / (1 + _input(ctx, 0, ctx.saved[0]))
+
+
+def _expm1(ctx, g):
+    return g * (_output(ctx, ctx.saved[0]) + 1)
+
+
+def _erf(ctx, g):
+    X = _input(ctx, 0, ctx.saved[0])
+    return g * (2.0 / 3.141592653589793 ** 0.5) * (-X * X).exp()
+
+
+def _norm_affine(ctx, g):
+    """LayerNorm / GroupNorm / InstanceNorm: recompute from x - mean (exactly as good as x: the mean is
+    subtracted first) and differentiate. The bias only adds, so its value does not matter here."""
+    xhat, w, invstd = ctx.saved
+    group_shape, param_shape, b_shape = ctx.shapes
+    xc = (xhat.reshape(group_shape) / invstd).reshape(xhat.shape)
+
+    def forward(X, W, B):
+        Xg = X.reshape(group_shape)
+        XC = Xg - Xg.mean(-1, keepdim=True)
+        y = (XC / ((XC * XC).mean(-1, keepdim=True) + ctx.eps).sqrt()).reshape(xhat.shape)
+        y = y * W.reshape(param_shape) if W is not None else y
+        return y + B.reshape(param_shape) if B is not None else y
+
+    bias = xp.zeros(b_shape, xhat.dtype) if b_shape is not None else None
+    return _via_composite(ctx, g, [xc, w, bias], forward)
+
+
 _RULE_TABLE = None
 
 
@@ -451,19 +571,25 @@ def _rules():
         from ..ops import arithmetic as A, elementwise as E, reduction as R, shape as S, indexing as I
         from ..ops import layout as L, pointwise as P, compare as C
         from ..nn.functional.linear import LinearFunction
-        from ..nn.functional.activation import LeakyRelu
+        from ..nn.functional import activation as Act
+        from ..nn.functional.dropout import MaskMul
+        from ..nn.functional.normalization import NormAffine
         from ..nn.functional._loss_classification import CrossEntropy
         from ..nn.functional._loss_pointwise import PointwiseLoss
         from ..nn.functional.conv import ConvNd, Fold, Unfold
         from ..nn.functional.normalization import BatchNorm
+        from ..nn.functional.pooling import AvgPool, MaxPool
         _RULE_TABLE = {
             A.Add: _add, A.Sub: _sub, A.Mul: _mul, A.Div: _div, A.Neg: _neg, A.Pow: _pow, A.Cast: _cast,
             A.MatMul: _matmul, E.Exp: _exp, E.Log: _log, E.Sin: _sin, E.Cos: _cos, E.Tanh: _tanh,
-            E.Sigmoid: _sigmoid, E.Sqrt: _sqrt, E.Abs: _abs, E.Relu: _relu, LeakyRelu: _leaky_relu,
+            E.Sigmoid: _sigmoid, E.Sqrt: _sqrt, E.Abs: _abs, E.Relu: _relu, Act.LeakyRelu: _leaky_relu,
             C.Where: _where, P.Clamp: _clamp, R.Sum: _sum, R.Mean: _mean, S.Permute: _permute,
             S.Reshape: _reshape, S.Clone: _clone, L.Expand: _expand, L.Repeat: _repeat, I.GetItem: _getitem, S.Cat: _cat, P.Softmax: _softmax,
             P.LogSoftmax: _log_softmax, LinearFunction: _linear,
             CrossEntropy: _cross_entropy, PointwiseLoss: _pointwise_loss,
-            ConvNd: _conv, Unfold: _unfold, Fold: _fold, BatchNorm: _batch_norm,
+            ConvNd: _conv, Unfold: _unfold, Fold: _fold, BatchNorm: _batch_norm, NormAffine: _norm_affine,
+            Act.Elu: _elu, Act.Gelu: _gelu, Act.Silu: _silu, Act.Mish: _mish, Act.Softplus: _softplus,
+            Act.LogSigmoid: _log_sigmoid, Act.Hardtanh: _hardtanh, MaskMul: _mask_mul, E.Log1p: _log1p,
+            E.Expm1: _expm1, P.Erf: _erf, MaxPool: _max_pool, AvgPool: _avg_pool,
         }
     return _RULE_TABLE

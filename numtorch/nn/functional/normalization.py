@@ -197,6 +197,7 @@ class NormAffine(ArrayFunction):
             y += b.reshape(param_shape)
         ctx.save_for_backward(xhat, w, invstd)
         ctx.shapes = (group_shape, param_shape, b.shape if b is not None else None)
+        ctx.eps = eps
         return y
 
     @staticmethod
