@@ -1,10 +1,11 @@
 """Higher-order gradients: each node's backward as differentiable Tensor ops (``create_graph=True``).
 
 Built-in ops compute their backward on arrays (fast, but the result has no graph). With
-``create_graph=True`` the engine calls ``graph_backward`` instead, which runs the op's rule (``_rules``:
-the functions in ``_graph_rules_math`` and ``_graph_rules_nn``) on Tensors with grad mode on, so the gradients it returns are recorded like any other computation
-and can be differentiated again (``torch.autograd.grad(..., create_graph=True)``, gradient penalties,
-Hessian-vector products). A user's ``autograd.Function`` already has a Tensor backward and is called as is.
+``create_graph=True`` the engine calls ``graph_backward`` instead, which runs the op's rule (see ``_rules``;
+the rules live in ``_graph_rules_math`` and ``_graph_rules_nn``) on Tensors with grad mode on, so the
+gradients it returns are recorded like any other computation and can be differentiated again
+(``torch.autograd.grad(..., create_graph=True)``, gradient penalties, Hessian-vector products). A user's
+``autograd.Function`` already has a Tensor backward and is called as is.
 
 Each rule ``rule(ctx, g)`` returns one gradient (or None) per forward argument, like the op's array
 backward, whose formula it repeats. ``_input(ctx, j, value)`` turns what the op saved for its j-th argument
