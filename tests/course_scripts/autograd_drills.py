@@ -55,12 +55,23 @@ def evaluate(t):
 
 assert not evaluate(x).requires_grad
 
-# torch.autograd.grad leaves .grad alone (second derivatives need create_graph: not used here)
+# torch.autograd.grad leaves .grad alone
 a = torch.tensor(2.0, requires_grad=True)
 b = torch.tensor(1.0, requires_grad=True)
 f = a ** 3 + a * b
 df, dfb = torch.autograd.grad(f, (a, b))
 assert df.item() == 13.0 and dfb.item() == 2.0 and a.grad is None and not df.requires_grad
+
+# second derivatives: create_graph=True keeps the gradient differentiable
+f = a ** 3 + a * b
+(df,) = torch.autograd.grad(f, a, create_graph=True)      # 3a^2 + b = 13
+(d2f,) = torch.autograd.grad(df, a, create_graph=True)    # 6a = 12
+(d3f,) = torch.autograd.grad(d2f, a)                      # 6
+assert (df.item(), d2f.item(), d3f.item()) == (13.0, 12.0, 6.0) and df.requires_grad
+s = torch.linspace(-2, 2, 5, requires_grad=True)
+(ds,) = torch.autograd.grad(torch.sin(s).sum(), s, create_graph=True)
+ds.sum().backward()                                        # d/ds cos(s) = -sin(s)
+assert torch.allclose(s.grad, -torch.sin(s.detach()), atol=1e-6)
 
 # hooks
 seen = []
