@@ -458,3 +458,26 @@ def test_grad_unused_input_names_its_index():
     w = numtorch.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"^The differentiated Tensor at index 1 appears to not have been used"):
         numtorch.autograd.grad((w * w).sum(), [w, numtorch.ones(2, requires_grad=True)])
+
+
+def test_relu_backward_reuses_only_gradients_nobody_else_holds():
+    """ReLU masks its incoming gradient in place when only the engine holds it; never a user's or shared one."""
+    x = numtorch.tensor([[-1.0, 2.0], [3.0, -4.0]], requires_grad=True)
+    upstream = numtorch.ones(2, 2)
+    numtorch.relu(x).backward(upstream)                      # the user's gradient tensor
+    assert upstream.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert x.grad.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    x.grad = None
+    h = x * 3
+    r = numtorch.relu(h)
+    r.retain_grad()
+    seen = []
+    r.register_hook(lambda g: seen.append(g))
+    (r * 2).sum().backward()
+    assert r.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]       # retained gradient: not masked afterwards
+    assert seen[0].tolist() == [[2.0, 2.0], [2.0, 2.0]]      # hook's tensor: not masked afterwards
+    assert x.grad.tolist() == [[0.0, 6.0], [6.0, 0.0]]
+    y = numtorch.tensor([1.0, -1.0], requires_grad=True)
+    z = numtorch.relu(y)
+    (gz,) = numtorch.autograd.grad((z + z).sum(), z, retain_graph=True)
+    assert gz.tolist() == [2.0, 2.0]

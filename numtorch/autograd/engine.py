@@ -208,6 +208,7 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_gra
             if node._array_backward:  # built-in op: call its backward on arrays directly
                 if node.saved is None:
                     raise RuntimeError(FREED_MESSAGE)
+                in_grads = g = None  # the previous node's references: gradients in ``buffer`` may be reused
                 in_grads = node.backward(node, *buffer)
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)

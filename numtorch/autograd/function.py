@@ -13,6 +13,7 @@ be freed after backward and checked against in-place changes.
 """
 from __future__ import annotations
 
+import sys
 import weakref
 
 from .anomaly import _enabled as _anomaly, check_forward
@@ -24,6 +25,20 @@ FREED_MESSAGE = (
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time or if you need to access saved tensors after calling backward."
 )
+
+
+_refcount = sys.getrefcount
+_ENGINE_GRAD_REFS = 5  # the engine's buffer, the call's argument tuple, backward's parameter, ours, getrefcount's
+
+
+def reusable_grad(g) -> bool:
+    """Whether a backward may write its result into its output gradient ``g``: True only when the engine
+    handed over an array that nothing else references (not the user's gradient, not one shared with another
+    edge, a hook or ``autograd.grad``'s results, not a view of memory someone else holds). Call it first thing in ``backward(ctx, g)``."""
+    if not g.flags.writeable or _refcount(g) > _ENGINE_GRAD_REFS:
+        return False
+    base = g.base  # a view is fine when nothing else holds the array it views (e.g. a reshape of a fresh result)
+    return base is None or (base.base is None and _refcount(base) <= 3)  # g's own reference, ours, getrefcount's
 
 
 class Node:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from .. import _dtype
-from ..autograd.function import ArrayFunction, apply_unary
+from ..autograd.function import ArrayFunction, apply_unary, reusable_grad
 from ..tensor import Tensor
 from ._util import tensor_method
 
@@ -139,6 +139,8 @@ class Relu(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
+        if reusable_grad(g):  # a fresh array only the engine holds: mask it in place, no new array
+            return xp.multiply(g, out > 0, out=g)
         return g * (out > 0)
 
 

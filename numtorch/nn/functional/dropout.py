@@ -4,7 +4,7 @@ from __future__ import annotations
 import warnings
 
 from ..._backend import xp
-from ...autograd.function import ArrayFunction
+from ...autograd.function import ArrayFunction, reusable_grad
 from ...ops._util import inplace as _write_inplace
 from ...random import _gen
 from ...tensor import Tensor
@@ -27,6 +27,8 @@ class MaskMul(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (mask,) = ctx.saved
+        if g.shape == ctx.shape and reusable_grad(g):  # a fresh array only the engine holds: mask it in place
+            return xp.multiply(g, mask, out=g), None, None
         d = g * mask
         return (d if d.shape == ctx.shape else xp.broadcast_to(d, ctx.shape).copy()), None, None
 
