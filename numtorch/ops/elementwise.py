@@ -139,7 +139,7 @@ class Relu(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        if reusable_grad(g):  # a fresh array only the engine holds: mask it in place, no new array
+        if g.size >= 4096 and reusable_grad(g):  # a large fresh array only the engine holds: mask in place
             return xp.multiply(g, out > 0, out=g)
         return g * (out > 0)
 

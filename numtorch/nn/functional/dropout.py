@@ -27,7 +27,7 @@ class MaskMul(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (mask,) = ctx.saved
-        if g.shape == ctx.shape and reusable_grad(g):  # a fresh array only the engine holds: mask it in place
+        if g.size >= 4096 and g.shape == ctx.shape and reusable_grad(g):  # large, fresh, engine's only: in place
             return xp.multiply(g, mask, out=g), None, None
         d = g * mask
         return (d if d.shape == ctx.shape else xp.broadcast_to(d, ctx.shape).copy()), None, None
