@@ -493,3 +493,31 @@ def test_dropout_backward_leaves_the_users_gradient_alone():
     assert (upstream.numpy() == 1).all()
     kept = y.detach().numpy() != 0
     np.testing.assert_array_equal(x.grad.numpy(), np.where(kept, 2.0, 0.0).astype(np.float32))
+
+
+@pytest.mark.parametrize("make_loss", [
+    lambda F, x, t, c: x.sum(), lambda F, x, t, c: x.mean(), lambda F, x, t, c: x.prod(),
+    lambda F, x, t, c: x.std(), lambda F, x, t, c: x.var(), lambda F, x, t, c: x.norm(),
+    lambda F, x, t, c: x.max(), lambda F, x, t, c: x.amin(), lambda F, x, t, c: x.logsumexp((0, 1)),
+    lambda F, x, t, c: x[0] @ x[1], lambda F, x, t, c: F.cross_entropy(x, c), lambda F, x, t, c: F.nll_loss(-x.abs(), c),
+    lambda F, x, t, c: F.mse_loss(x, t), lambda F, x, t, c: F.l1_loss(x, t), lambda F, x, t, c: F.smooth_l1_loss(x, t),
+    lambda F, x, t, c: F.huber_loss(x, t), lambda F, x, t, c: F.kl_div(x, t.abs(), reduction="batchmean"),
+    lambda F, x, t, c: F.binary_cross_entropy(x.sigmoid(), t.sigmoid()),
+    lambda F, x, t, c: F.binary_cross_entropy_with_logits(x, t.sigmoid()),
+    lambda F, x, t, c: F.soft_margin_loss(x, t.sign()), lambda F, x, t, c: F.hinge_embedding_loss(x, t.sign()),
+    lambda F, x, t, c: F.multilabel_soft_margin_loss(x, (t > 0).float()), lambda F, x, t, c: F.multi_margin_loss(x, c),
+    lambda F, x, t, c: F.poisson_nll_loss(x, t.abs()), lambda F, x, t, c: F.gaussian_nll_loss(x, t, x.exp().detach()),
+    lambda F, x, t, c: F.cosine_embedding_loss(x, t, c.float() * 0 + 1), lambda F, x, t, c: F.margin_ranking_loss(x[0], x[1], t[0].sign()),
+    lambda F, x, t, c: F.triplet_margin_loss(x, t, t.flip(0)),
+])
+def test_scalar_loss_backward_from_the_shared_unit_seed(make_loss):
+    """loss.backward() seeds with a read-only 1: no op's backward may write into it, and results match PyTorch."""
+    rng = np.random.default_rng(1)
+    xs, ts = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    cs = np.array([0, 3, 1, 4])
+    grads = []
+    for T in (numtorch, torch):
+        x = T.tensor(xs, requires_grad=True)
+        make_loss(T.nn.functional, x, T.tensor(ts), T.tensor(cs)).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-9)

@@ -241,13 +241,26 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_gra
                 ready.append(nxt)
 
 
+_UNITS = {}
+
+
+def _unit(dtype):
+    """A read-only 0-d array holding 1 (the seed of ``loss.backward()``), one per dtype: a backward that passes
+    it on unchanged reaches ``.grad`` as a copy, since ``_accumulate`` copies read-only arrays."""
+    u = _UNITS.get(dtype)
+    if u is None:
+        u = _UNITS[dtype] = xp.ones((), dtype)
+        u.flags.writeable = False
+    return u
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
     """Compute the sum of gradients of ``tensors`` w.r.t. graph leaves (``torch.autograd.backward``)."""
     if grad_tensors is None and inputs is None and not create_graph and isinstance(tensors, Tensor):
         fn = tensors.grad_fn
         data = tensors._data
         if fn is not None and data.ndim == 0 and data.dtype.kind == "f":  # loss.backward(): the common case
-            run_backward([(fn, tensors._output_nr)], [xp.ones((), data.dtype)], bool(retain_graph))
+            run_backward([(fn, tensors._output_nr)], [_unit(data.dtype)], bool(retain_graph))
             return
     roots, grads = _prepare_roots(tensors, grad_tensors, create_graph)
     retain = bool(create_graph if retain_graph is None else retain_graph)

@@ -143,8 +143,12 @@ _PLAIN_BOUND = (int, type(None))
 def getitem(self, idx):
     if type(idx) is slice and not self.requires_grad and self._data.ndim and type(idx.start) in _PLAIN_BOUND \
             and type(idx.stop) in _PLAIN_BOUND and (idx.step is None or type(idx.step) is int and idx.step > 0):
-        # x[a:b] outside autograd (the batching loop's hot path): a plain view, no graph node
-        return view_of(_make(self._data[idx], False, None), self)
+        # x[a:b] outside autograd (the batching loop's hot path): a plain view, no graph node; a basic slice
+        # always views the same memory, so the view bookkeeping needs no overlap test
+        out = _make(self._data[idx], False, None)
+        out._version = self._version
+        out._base = self._base if self._base is not None else self
+        return out
     idx = _convert_index(idx)
     _check_bounds(self._data.shape, idx)
     basic = _is_basic(idx)
