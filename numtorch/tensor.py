@@ -13,7 +13,7 @@ from ._backend import xp
 from ._dtype import dtype as _dtype_cls, from_numpy_dtype
 from .autograd import engine
 from .autograd.function import _add_pre_hook
-from .autograd.grad_mode import _state
+from .autograd.grad_mode import _grad
 from .device import device as _device, _CPU
 
 
@@ -354,7 +354,7 @@ class Tensor:
         self._version[0] += 1
 
     def _check_inplace(self) -> None:
-        if _state[0] and self.requires_grad and self.grad_fn is None:
+        if _grad.enabled and self.requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
     # ----------------------------------------------------------------- printing

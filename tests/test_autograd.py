@@ -521,3 +521,27 @@ def test_scalar_loss_backward_from_the_shared_unit_seed(make_loss):
         make_loss(T.nn.functional, x, T.tensor(ts), T.tensor(cs)).backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-9)
+
+
+def test_grad_mode_is_thread_local():
+    """As in PyTorch: no_grad in one thread does not affect another; new threads start with grad enabled."""
+    import threading
+    inside, release, seen = threading.Event(), threading.Event(), {}
+
+    def worker():
+        seen["at_start"] = numtorch.is_grad_enabled()
+        with numtorch.no_grad():
+            inside.set()
+            release.wait(5)
+            seen["in_no_grad"] = numtorch.is_grad_enabled()
+
+    x = numtorch.ones(3, requires_grad=True)
+    with numtorch.no_grad():
+        t = threading.Thread(target=worker)
+        t.start()
+        inside.wait(5)
+    y = x * 2                                   # the worker is inside no_grad right now
+    release.set()
+    t.join(5)
+    assert y.requires_grad and y.grad_fn is not None
+    assert seen == {"at_start": True, "in_no_grad": False}

@@ -17,7 +17,7 @@ import sys
 import weakref
 
 from .anomaly import _enabled as _anomaly, check_forward
-from .grad_mode import _state
+from .grad_mode import _grad
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -173,7 +173,7 @@ class Function(Node):
             outputs = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
-        if not (_state[0] and any(needs)):
+        if not (_grad.enabled and any(needs)):
             return outputs
         ctx.next_edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
         ctx._n_outputs = len(outs)
@@ -297,7 +297,7 @@ def _apply_array_function(cls, args, kwargs):
     if _anomaly[0]:
         for o in (out if type(out) is tuple else (out,)):
             check_forward(ctx.name(), o, arrays)
-    if not any_needs or not _state[0]:
+    if not any_needs or not _grad.enabled:
         if type(out) is tuple:
             return tuple(_make(o, False, None) for o in out)
         return _make(out, False, None)
@@ -349,7 +349,7 @@ def apply_binary(cls, a, b):
     out = cls.forward(ctx, a._data, b._data)
     if _anomaly[0]:
         check_forward(ctx.name(), out, (a._data, b._data))
-    if not (ra or rb) or not _state[0]:
+    if not (ra or rb) or not _grad.enabled:
         return _make(out, False, None)
     ctx.next_edges = (_edge_of(a) if ra else None, _edge_of(b) if rb else None)
     result = _make(out, True, ctx)
@@ -367,9 +367,9 @@ def apply_unary(cls, x, *extra):
     out = cls.forward(ctx, x._data, *extra)
     if _anomaly[0]:
         check_forward(ctx.name(), out, (x._data,))
-    if not r or not _state[0] or type(out) is tuple:
+    if not r or not _grad.enabled or type(out) is tuple:
         if type(out) is tuple:  # multi-output ops take the general path's bookkeeping
-            return _finish_general(cls, ctx, (x,) + extra, out, r and _state[0])
+            return _finish_general(cls, ctx, (x,) + extra, out, r and _grad.enabled)
         return _make(out, False, None)
     ctx.next_edges = (_edge_of(x),) + (None,) * len(extra)
     result = _make(out, True, ctx)

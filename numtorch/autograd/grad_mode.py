@@ -1,24 +1,29 @@
 """Gradient-mode switches: no_grad, enable_grad, set_grad_enabled, inference_mode.
 
-A single mutable flag read by every op; each switch is a context manager that
-also works as a decorator, in the manner of DeZero's ``using_config``.
+One flag read by every op, per thread as in PyTorch (a thread's switches do not affect other threads,
+and every new thread starts with gradients enabled); each switch is a context manager that also works as
+a decorator, in the manner of DeZero's ``using_config``.
 """
 from __future__ import annotations
 
 import functools
+import threading
 
-_state = [True]  # [grad_enabled]; a list so hot paths read it without a global lookup chain
+
+class _GradState(threading.local):
+    enabled = True     # class defaults: what every new thread starts with
+    inference = False
 
 
-_inference = [False]
+_grad = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    return _state[0]
+    return _grad.enabled
 
 
 def is_inference_mode_enabled() -> bool:
-    return _inference[0]
+    return _grad.inference
 
 
 class _GradModeSwitch:
@@ -27,11 +32,11 @@ class _GradModeSwitch:
     _mode = True
 
     def __enter__(self):
-        self._prev = _state[0]
-        _state[0] = self._mode
+        self._prev = _grad.enabled
+        _grad.enabled = self._mode
 
     def __exit__(self, *exc):
-        _state[0] = self._prev
+        _grad.enabled = self._prev
         return False
 
     def __call__(self, func):
@@ -79,10 +84,10 @@ class inference_mode(_GradModeSwitch):
 
     def __enter__(self):
         super().__enter__()
-        _inference[0] = not self._mode
+        _grad.inference = not self._mode
 
     def __exit__(self, *exc):
-        _inference[0] = False
+        _grad.inference = False
         return super().__exit__(*exc)
 
     def _clone(self):
@@ -94,18 +99,18 @@ class set_grad_enabled(_GradModeSwitch):
 
     def __init__(self, mode: bool):
         self._mode = bool(mode)
-        self._prev = _state[0]
-        _state[0] = self._mode
+        self._prev = _grad.enabled
+        _grad.enabled = self._mode
 
     def __enter__(self):
         pass
 
     def __exit__(self, *exc):
-        _state[0] = self._prev
+        _grad.enabled = self._prev
         return False
 
     def __call__(self, func):
-        _state[0] = self._prev  # used as a decorator: don't leave the flag changed
+        _grad.enabled = self._prev  # used as a decorator: don't leave the flag changed
         return super().__call__(func)
 
     def _clone(self):

@@ -5,7 +5,7 @@ import builtins
 
 from .._backend import xp
 from .. import _dtype
-from ..autograd.grad_mode import _state
+from ..autograd.grad_mode import _grad
 from ..tensor import Tensor, _make
 from ..autograd.function import ArrayFunction
 
@@ -144,7 +144,7 @@ def inplace(self: Tensor, result: Tensor) -> Tensor:
     """Write an op's result into ``self`` and make ``self`` that op's output, as PyTorch's in-place ops do."""
     base = self._base
     through_view = False
-    if _state[0]:
+    if _grad.enabled:
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if base is not None and (result.requires_grad or base.requires_grad):

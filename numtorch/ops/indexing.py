@@ -196,8 +196,8 @@ def setitem(self, idx, value):
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{legacy_name(self._data.dtype)} for the destination and "
                            f"{legacy_name(value._data.dtype)} for the source.")
-    from ..autograd.grad_mode import _state
-    tracked = _state[0] and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+    from ..autograd.grad_mode import _grad
+    tracked = _grad.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not tracked:
         v = value._data if isinstance(value, Tensor) else value
         split = None if _is_basic(idx) else _split_integers(idx, self._data.ndim)

@@ -11,7 +11,7 @@ import math
 
 from .._backend import xp
 from ..autograd.function import ArrayFunction
-from ..autograd.grad_mode import _state
+from ..autograd.grad_mode import _grad
 from ..random import _gen
 from ..tensor import Tensor, _make
 from ._util import inplace, promote, tensor_method, unbroadcast
@@ -35,7 +35,7 @@ class Overwrite(ArrayFunction):
 
 def _write(self: Tensor, values) -> Tensor:
     """Write ``values`` (array, number or Tensor) into self, tracking autograd where needed."""
-    tracked = _state[0] and (self.requires_grad or (isinstance(values, Tensor) and values.requires_grad))
+    tracked = _grad.enabled and (self.requires_grad or (isinstance(values, Tensor) and values.requires_grad))
     if tracked:
         if isinstance(values, Tensor) and values._data.dtype != self._data.dtype:
             values = values.to_dtype_np(self._data.dtype)
@@ -88,7 +88,7 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast) into self in place."""
     if not isinstance(src, Tensor):
         src = _make(xp.asarray(src))
-    if _state[0] and (self.requires_grad or src.requires_grad):
+    if _grad.enabled and (self.requires_grad or src.requires_grad):
         return inplace(self, Copy.apply(self, src))
     try:
         data = xp.broadcast_to(src._data, self._data.shape)
@@ -105,7 +105,7 @@ def _check_float(self: Tensor, name: str) -> None:
 
 
 def _random_fill(self: Tensor, values) -> Tensor:
-    if _state[0] and self.requires_grad and self.grad_fn is None:
+    if _grad.enabled and self.requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     return _write(self, values.astype(self._data.dtype, copy=False))
 

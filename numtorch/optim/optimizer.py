@@ -18,7 +18,7 @@ from typing import Any
 from .._backend import xp
 from .. import _dtype
 from ..tensor import Tensor, _make
-from ..autograd.grad_mode import _state as _grad_state
+from ..autograd.grad_mode import _grad
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
@@ -130,12 +130,12 @@ def _run_closure(closure):
     """Evaluate ``closure`` with gradients enabled (the step itself runs with them disabled)."""
     if closure is None:
         return None
-    prev = _grad_state[0]
-    _grad_state[0] = True
+    prev = _grad.enabled
+    _grad.enabled = True
     try:
         return closure()
     finally:
-        _grad_state[0] = prev
+        _grad.enabled = prev
 
 
 def _hook_step(func: Callable) -> Callable:
@@ -151,12 +151,12 @@ def _hook_step(func: Callable) -> Callable:
                     else:
                         raise RuntimeError(f"{func} must return None or a tuple of (new_args, new_kwargs), "
                                            f"but got {result}.")
-        prev = _grad_state[0]
-        _grad_state[0] = False
+        prev = _grad.enabled
+        _grad.enabled = False
         try:
             out = func(self, *args, **kwargs)
         finally:
-            _grad_state[0] = prev
+            _grad.enabled = prev
         if _global_post_hooks or self._optimizer_step_post_hooks:
             for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
                 post_hook(self, args, kwargs)

@@ -12,7 +12,7 @@ import math
 
 from ..._backend import xp
 from ...autograd.function import ArrayFunction
-from ...autograd.grad_mode import _state as _grad_state
+from ...autograd.grad_mode import _grad
 from ...ops._util import unbroadcast
 from ...tensor import Tensor
 
@@ -65,7 +65,7 @@ class BatchNorm(ArrayFunction):
             y = x3 * _per_channel(scale.astype(x.dtype, copy=False))
             y += _per_channel(shift.astype(x.dtype, copy=False))
             # dw needs xhat: keep the centred x only when a weight gradient can be asked for
-            xc = x3 - _per_channel(mean) if (ctx.needs_input_grad[1] and _grad_state[0]) else None
+            xc = x3 - _per_channel(mean) if (ctx.needs_input_grad[1] and _grad.enabled) else None
             ctx.save_for_backward(xc, w, invstd)
             ctx.training = False
             return y.reshape(x.shape)

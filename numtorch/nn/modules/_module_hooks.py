@@ -11,7 +11,7 @@ import weakref
 from collections import OrderedDict
 
 from ...autograd.function import ArrayFunction
-from ...autograd.grad_mode import _state as _grad_state
+from ...autograd.grad_mode import _grad
 from ...tensor import Tensor
 
 __all__: list = []
@@ -61,7 +61,7 @@ class _ModuleHooksMixin:
     """The hook methods of ``Module`` (a base class of it; ``Module.__init__`` makes the hook dicts)."""
 
     def _call_with_hooks(self, args, kwargs):
-        backward_hooks = (self._backward_hooks or self._backward_pre_hooks) and _grad_state[0]
+        backward_hooks = (self._backward_hooks or self._backward_pre_hooks) and _grad.enabled
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
