@@ -120,3 +120,26 @@ def test_script_runs_unchanged_on_numtorch(name, args, data_dir):
     rc, out = _run(["-m", "numtorch.compat", str(SCRIPTS / name), *args], timeout=300, data_dir=data_dir)
     assert rc == 0, out
     assert "RESULT ok" in out or "all API checks passed" in out
+
+
+def test_compile_returns_the_model_unchanged_and_checks_arguments():
+    import numtorch
+    model = numtorch.nn.Linear(3, 2)
+    assert numtorch.compile(model) is model
+    assert numtorch.compile(model, mode="max-autotune", fullgraph=True) is model
+
+    @numtorch.compile
+    def f(x):
+        return x * 2
+
+    @numtorch.compile(mode="reduce-overhead")
+    def g(x):
+        return x + 1
+
+    assert f(numtorch.ones(2)).tolist() == [2.0, 2.0] and g(numtorch.ones(1)).tolist() == [2.0]
+    with pytest.raises(RuntimeError, match="Invalid backend: 'nope'"):
+        numtorch.compile(model, backend="nope")
+    with pytest.raises(RuntimeError, match="Unrecognized mode=fast"):
+        numtorch.compile(model, mode="fast")
+    with pytest.raises(AssertionError, match="A callable function is expected"):
+        numtorch.compile(3)
