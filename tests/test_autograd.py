@@ -545,3 +545,23 @@ def test_grad_mode_is_thread_local():
     t.join(5)
     assert y.requires_grad and y.grad_fn is not None
     assert seen == {"at_start": True, "in_no_grad": False}
+
+
+def test_node_hook_sees_the_gradient_before_relu_reuses_it():
+    x = numtorch.randn(64, 64, requires_grad=True)
+    y = numtorch.relu(x)
+    seen = []
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(grad_outputs[0].numpy().copy()))
+    (y * 3).sum().backward()
+    assert (seen[0] == 3).all()
+
+
+def test_module_backward_hook_grad_output_survives_relu_reuse():
+    m = numtorch.nn.ReLU()
+    seen = {}
+    m.register_full_backward_hook(lambda mod, gin, gout: seen.update(gout=gout[0].numpy().copy(),
+                                                                      gin=gin[0].numpy().copy()))
+    x = numtorch.randn(64, 64, requires_grad=True)
+    (m(x) * 3).sum().backward()
+    assert (seen["gout"] == 3).all()
+    np.testing.assert_array_equal(seen["gin"], np.where(x.detach().numpy() > 0, 3.0, 0.0).astype(np.float32))

@@ -209,7 +209,9 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_gra
                 if node.saved is None:
                     raise RuntimeError(FREED_MESSAGE)
                 in_grads = g = None  # the previous node's references: gradients in ``buffer`` may be reused
+                kept = tuple(buffer) if node._hooks else None  # a post-hook sees grad_outputs: not reusable
                 in_grads = node.backward(node, *buffer)
+                kept = None
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
             else:
