@@ -209,9 +209,10 @@ def run_backward(roots, root_grads, retain_graph: bool, capture=None, create_gra
                 if node.saved is None:
                     raise RuntimeError(FREED_MESSAGE)
                 in_grads = g = None  # the previous node's references: gradients in ``buffer`` may be reused
-                kept = tuple(buffer) if node._hooks else None  # a post-hook sees grad_outputs: not reusable
+                # a post-hook must see grad_outputs unchanged: an extra reference makes them non-reusable
+                hooked = tuple(buffer) if node._hooks else None  # noqa: F841 (held, not read)
                 in_grads = node.backward(node, *buffer)
-                kept = None
+                hooked = None  # noqa: F841
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
             else:

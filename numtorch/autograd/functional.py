@@ -52,25 +52,23 @@ def _grads(outputs, inputs, grad_outputs, create_graph: bool, strict: bool, what
     return tuple(result)
 
 
-def _check_v(v, outputs, name: str):
+def _check_v(v, outputs):
     if len(v) != len(outputs):
-        raise RuntimeError(f"The vector v can only be None if the user-provided function returns a single Tensor "
-                           f"with a single element." if v is None else
-                           f"v has {len(v)} tensors but {name} has {len(outputs)}")
+        raise RuntimeError(f"v is a tuple of invalid length: should be {len(outputs)} but got {len(v)}.")
     for i, (a, b) in enumerate(zip(v, outputs)):
         if tuple(a.shape) != tuple(b.shape):
-            raise RuntimeError(f"Entry {i} in v has invalid size: should be {tuple(b.shape)} but got {tuple(a.shape)}.")
+            raise RuntimeError(f"Entry {i} in v has invalid size: should be {b.shape} but got {a.shape}.")
 
 
 def _default_v(v, outputs, fn: str):
     from ..creation import ones_like
     if v is None:
         if len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError(f"The vector v can only be None if the user-provided function returns a single "
-                               f"Tensor with a single element.")
+            raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
+                               "Tensor with a single element.")
         return (ones_like(outputs[0]),)
     _, v = _as_tuple(v, "v", fn)
-    _check_v(v, outputs, "the function output")
+    _check_v(v, outputs)
     return v
 
 
@@ -154,7 +152,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         v = (ones_like(xs[0]),)
     else:
         _, v = _as_tuple(v, "v", "jvp")
-        _check_v(v, xs, "inputs")
+        _check_v(v, xs)
     with enable_grad():
         xs = _prepare(xs, create_graph)
         out = func(*xs)
@@ -177,7 +175,7 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         v = (ones_like(xs[0]),)
     else:
         _, v = _as_tuple(v, "v", "vhp")
-        _check_v(v, xs, "inputs")
+        _check_v(v, xs)
     with enable_grad():
         xs = _prepare(xs, create_graph)
         out = func(*xs)
