@@ -62,3 +62,25 @@ xs = x[:4].clone().requires_grad_()
 y = y[:4]
 assert torch.autograd.gradcheck(net, (xs, W1, b1, W2, b2))
 print("gradcheck passed")
+
+# %% [markdown]
+# ## Second derivatives: `create_graph=True`
+#
+# With `create_graph=True` the gradient is itself part of a graph, so it can be differentiated again:
+# curvature along a direction (a Hessian-vector product) without ever forming the Hessian, checked here
+# against the full Hessian from `torch.autograd.functional.hessian`.
+
+# %%
+def loss_of(W2_):
+    return F.cross_entropy(torch.relu(xs.detach() @ W1.detach() + b1.detach()) @ W2_ + b2.detach(), y)
+
+
+W = W2.detach().clone().requires_grad_()
+v = torch.randn_like(W)
+(g,) = torch.autograd.grad(loss_of(W), W, create_graph=True)
+(hv,) = torch.autograd.grad((g * v).sum(), W)              # H v in two backward passes
+hess = torch.autograd.functional.hessian(loss_of, W)       # shape W.shape + W.shape
+hv_full = (hess.reshape(W.numel(), W.numel()) @ v.reshape(-1)).reshape(W.shape)
+err = ((hv - hv_full).abs().max() / hv_full.abs().max()).item()
+print(f"Hessian-vector product vs full Hessian: max relative difference {err:.1e}")
+assert err < 1e-10
