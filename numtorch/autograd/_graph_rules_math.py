@@ -3,8 +3,8 @@ array backward with Tensor ops, so the gradient it returns has a graph. See ``hi
 from __future__ import annotations
 
 from .._backend import xp
-from .higher_order import _input, _output, _const, _sum_to, _shape, _needs
 from . import higher_order as _ho
+from .higher_order import _const, _input, _needs, _output, _shape, _sum_to
 
 
 def _add(ctx, g):
@@ -99,16 +99,24 @@ def _where(ctx, g):
 
 
 def _clamp(ctx, g):
+    """x gets g where lo <= x <= hi; lo where x < lo (and lo < hi); hi where x > hi (or hi < lo): masks are
+    constants."""
     x, lo, hi = ctx.saved
-    if _needs(ctx, 1) or _needs(ctx, 2):
-        raise NotImplementedError("numtorch does not support create_graph=True through clamp with tensor bounds "
-                                  "that require grad yet")
     keep = xp.ones(x.shape, bool)
     if lo is not None:
-        keep &= x >= lo
+        keep = keep & (x >= lo)
     if hi is not None:
-        keep &= x <= hi
-    return _sum_to(g * _const(keep).to(g.dtype), x.shape), None, None
+        keep = keep & (x <= hi)
+    full = tuple(g.shape)
+    glo = ghi = None
+    if _needs(ctx, 1):
+        pred = x < lo if hi is None else (x < lo) & (lo < hi)
+        glo = _sum_to(g * _const(xp.broadcast_to(pred, full)).to(g.dtype), _shape(lo))
+    if _needs(ctx, 2):
+        pred = x > hi if lo is None else (x > hi) | (hi < lo)
+        ghi = _sum_to(g * _const(xp.broadcast_to(pred, full)).to(g.dtype), _shape(hi))
+    gx = _sum_to(g * _const(xp.broadcast_to(keep, full)).to(g.dtype), x.shape) if _needs(ctx, 0) else None
+    return gx, glo, ghi
 
 
 def _sum(ctx, g):
@@ -217,3 +225,229 @@ def _expm1(ctx, g):
 def _erf(ctx, g):
     X = _input(ctx, 0, ctx.saved[0])
     return g * (2.0 / 3.141592653589793 ** 0.5) * (-X * X).exp()
+
+
+# ------------------------------------------------------------------ statistics, extrema, cumulative ops
+
+
+def _keep(g, out_shape):
+    """A reduction's gradient with its reduced axes kept (as size 1): ``g`` reshaped to ``out_shape``."""
+    return g if tuple(g.shape) == tuple(out_shape) else g.reshape(out_shape)
+
+
+def _var(ctx, g):
+    """d var / dx = 2 (x - mean(x)) / (N - correction); the mean is recomputed from x (var is shift-invariant,
+    so the saved centred values stand in for x's value)."""
+    (centred,) = ctx.saved
+    X = _input(ctx, 0, centred)
+    axes = ctx.axes
+    XC = X - (X.mean() if axes is None else X.mean(axes, keepdim=True))
+    scale = 2.0 / ctx.denom if ctx.denom else float("inf")
+    return _expand_back(g, centred.shape, axes, ctx.keepdim) * XC * scale, None, None, None
+
+
+def _logsumexp(ctx, g):
+    """d lse / dx = exp(x - lse)."""
+    x, out = ctx.saved
+    OUT = _keep(_output(ctx, out.reshape(g.shape)), out.shape)
+    return _keep(g, out.shape) * (_input(ctx, 0, x) - OUT).exp(), None, None
+
+
+def _norm(ctx, g):
+    """p = 2: x / ||x||;  general p: x |x|^(p-2) / ||x||^(p-1) (0 where the norm is 0);  p = 1, +-inf: constant
+    signs (and tie shares);  p = 0: zero."""
+    import math
+    x, out = ctx.saved
+    p = ctx.p
+    G = _keep(g, out.shape)
+    if p == 0:
+        return G * _const(xp.zeros_like(x)), None, None, None
+    if p == 1:
+        return G * _const(xp.sign(x)), None, None, None
+    if p in (math.inf, -math.inf):
+        mask = xp.abs(x) == out
+        share = (xp.sign(x) * mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(x.dtype)
+        return G * _const(share), None, None, None
+    X = _input(ctx, 0, x)
+    OUT = _keep(_output(ctx, out.reshape(g.shape)), out.shape)
+    nonzero = _const(out != 0)
+    safe = OUT.where(nonzero, 1.0)
+    if p == 2:
+        grad = X / safe
+    else:
+        grad = X * X.abs() ** (p - 2) / safe ** (p - 1)
+    return (G * grad).where(nonzero, 0.0), None, None, None
+
+
+def _prod(ctx, g):
+    """Product of the other elements: out / x without zeros; with zeros, each row's n products formed explicitly
+    (the element itself replaced by 1), as the op's backward does."""
+    (x,) = ctx.saved
+    if x.ndim == 0:
+        return g, None, None, None
+    axes, keepdim = ctx.axes, ctx.keepdim
+    G = _expand_back(g, x.shape, axes, keepdim)
+    X = _input(ctx, 0, x)
+    if xp.all(x != 0):
+        OUT = _output(ctx, xp.asarray(x.prod(axis=axes, keepdims=keepdim)).astype(x.dtype))
+        return G * _expand_back(OUT, x.shape, axes, keepdim) / X, None, None, None
+    red = tuple(range(x.ndim)) if axes is None else tuple(a % x.ndim for a in axes)
+    rest = tuple(i for i in range(x.ndim) if i not in red)
+    moved = X.permute(rest + red)
+    lead = tuple(moved.shape[:len(rest)])
+    n = int(xp.prod([x.shape[a] for a in red]))
+    flat = moved.reshape(lead + (n,))
+    others = flat.unsqueeze(-2).expand(lead + (n, n)).where(_const(~xp.eye(n, dtype=bool)), 1.0).prod(-1)
+    inverse = [0] * x.ndim
+    for i, a in enumerate(rest + red):
+        inverse[a] = i
+    return G * others.reshape(tuple(moved.shape)).permute(inverse), None, None, None
+
+
+def _max_min_all(ctx, g):
+    x, out = ctx.saved
+    mask = x == out
+    return g * _const((mask / mask.sum()).astype(x.dtype)), None
+
+
+def _max_min_dim(ctx, g, *_):
+    """The gradient goes to the chosen index: g times a one-hot mask (a constant)."""
+    (idx,) = ctx.saved
+    onehot = xp.zeros(ctx.shape, dtype=bool)
+    xp.put_along_axis(onehot, idx, True, axis=ctx.axis)
+    G = g if ctx.keepdim else g.unsqueeze(ctx.axis)
+    return G * _const(onehot).to(g.dtype), None, None, None
+
+
+def _amax_amin(ctx, g):
+    x, out = ctx.saved
+    mask = x == out
+    share = (mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(x.dtype)
+    return _keep(g, out.shape) * _const(share), None, None, None
+
+
+def _flip(ctx, g):
+    return g.flip(ctx.axes), None
+
+
+def _cumsum(ctx, g):
+    """Reversed running sum of g."""
+    a = ctx.axis
+    return g.flip(a).cumsum(a).flip(a).to(_dtype_of(ctx.src)), None, None
+
+
+def _cumprod(ctx, g):
+    """Without zeros: revcumsum(g * out) / x. With zeros: d out_j / d x_i = prod_{k<=j, k!=i} x_k (j >= i)
+    formed explicitly (n x n per row), as the op's backward does."""
+    x, out = ctx.saved
+    a = ctx.axis
+    if x.ndim == 0:
+        return g, None, None
+    X = _input(ctx, 0, x)
+    if xp.all(x != 0):
+        return (g * _output(ctx, out)).flip(a).cumsum(a).flip(a) / X, None, None
+    n = x.shape[a]
+    Xm, gm = X.movedim(a, -1), g.movedim(a, -1)
+    lead = tuple(Xm.shape[:-1])
+    rows = Xm.unsqueeze(-2).expand(lead + (n, n)).where(_const(~xp.eye(n, dtype=bool)), 1.0)
+    c = rows.cumprod(-1) * _const(xp.triu(xp.ones((n, n), x.dtype)))
+    return (c * gm.unsqueeze(-2)).sum(-1).movedim(-1, a), None, None
+
+
+# ------------------------------------------------------------------------ indexing, layout, unary table
+
+
+def _add_at(g, shape, pos):
+    """Zeros of ``shape`` with g's values added at the flat positions ``pos`` (g's shape; repeats accumulate)."""
+    size = int(xp.prod(shape))
+    flat = g.new_zeros(size).index_add(0, _ho._make(xp.asarray(pos, dtype=xp.int64).reshape(-1)), g.reshape(-1))
+    return flat.reshape(shape)
+
+
+def _take_along(ctx, g, *_):
+    (idx,) = ctx.saved
+    if g.dim() == 0:
+        return g, None, None
+    positions = xp.arange(int(xp.prod(ctx.shape))).reshape(ctx.shape)
+    return _add_at(g, ctx.shape, xp.take_along_axis(positions, idx, axis=ctx.axis)), None, None
+
+
+def _gather(ctx, g):
+    from ..ops.scatter import _positions, _sub
+    (index,) = ctx.saved
+    pos = xp.take_along_axis(_positions(ctx.shape)[_sub(ctx.shape, index.shape, ctx.axis)], index, axis=ctx.axis)
+    return _add_at(g, ctx.shape, pos), None, None
+
+
+def _index_select(ctx, g):
+    from ..ops.scatter import _positions
+    (index,) = ctx.saved
+    return _add_at(g, ctx.shape, xp.take(_positions(ctx.shape), index, axis=ctx.axis)), None, None
+
+
+def _index_add(ctx, g):
+    (index,) = ctx.saved
+    gs = g.index_select(ctx.axis, _ho._make(index)) * ctx.alpha if _needs(ctx, 3) else None
+    return (g if _needs(ctx, 0) else None), None, None, gs, None
+
+
+def _setitem(ctx, g):
+    gx = gv = None
+    if _needs(ctx, 0):
+        keep = xp.ones(tuple(g.shape), bool)
+        keep[ctx.idx] = False
+        gx = g * _const(keep).to(g.dtype)
+    if _needs(ctx, 1):
+        gv = _sum_to(g[ctx.idx], ctx.vshape)
+    return gx, gv, None
+
+
+def _diagonal(ctx, g):
+    positions = xp.arange(int(xp.prod(ctx.shape))).reshape(ctx.shape)
+    return _add_at(g, ctx.shape, xp.diagonal(positions, *ctx.args)), None, None, None
+
+
+def _diag_embed(ctx, g):
+    return g[..., ctx.rows, ctx.cols], None
+
+
+def _maximum_minimum(ctx, g):
+    a, b = ctx.saved
+    wins = (a > b) if ctx.take_max else (a < b)
+    wa = (wins + 0.5 * (a == b)).astype(g._data.dtype)
+    return (_sum_to(g * _const(wa), _shape(a)) if _needs(ctx, 0) else None,
+            _sum_to(g * _const(1 - wa), _shape(b)) if _needs(ctx, 1) else None, None)
+
+
+def _roll(ctx, g):
+    neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+    return g.roll(neg, ctx.axes), None, None
+
+
+def _triangle(ctx, g):
+    return (g.triu(ctx.k) if ctx.upper else g.tril(ctx.k)), None, None
+
+
+def _unbind(ctx, *gs):
+    from .. import stack
+    return stack(list(gs), ctx.axis), None
+
+
+def _repeat_interleave(ctx, g):
+    shape = list(g.shape)
+    shape[ctx.axis] = ctx.n
+    index = _ho._make(xp.repeat(xp.arange(ctx.n), ctx.repeats))
+    return g.new_zeros(shape).index_add(ctx.axis, index, g), None, None
+
+
+def _unary(ctx, g):
+    """sinh, cosh, tan, asin, acos, atan: the derivative as Tensor ops of x (or of the output, for tan)."""
+    x, out = ctx.saved
+    X = _input(ctx, 0, x)
+    d = {xp.sinh: lambda: X.cosh(), xp.cosh: lambda: X.sinh(), xp.tan: lambda: 1 + _output(ctx, out) ** 2,
+         xp.arcsin: lambda: 1 / (1 - X * X).sqrt(), xp.arccos: lambda: -1 / (1 - X * X).sqrt(),
+         xp.arctan: lambda: 1 / (1 + X * X)}.get(getattr(ctx, "fn", None))
+    if d is None:
+        raise NotImplementedError(f"numtorch does not support create_graph=True (higher-order gradients) through "
+                                  f"{ctx.name()} yet")
+    return g * d(), None, None

@@ -4,8 +4,8 @@ See ``higher_order``."""
 from __future__ import annotations
 
 from .._backend import xp
-from .higher_order import _input, _const, _sum_to, _needs, _via_composite
 from . import higher_order as _ho
+from .higher_order import _const, _input, _needs, _sum_to, _via_composite
 
 
 def _leaky_relu(ctx, g):
@@ -27,12 +27,10 @@ def _linear(ctx, g):
 
 
 def _cross_entropy(ctx, g):
-    """Class indices or probabilities, no class weights: d loss/dx = (softmax(x) * sum(q) - q) * scale."""
+    """Class indices or probabilities: d loss/dx = (softmax(x) * sum(q) - q) * scale, with q the weight of each
+    class's log-probability (the smoothed targets, times the class weights when given)."""
     e, s, t, w, valid, z = ctx.saved
     reduction, eps, probs, denom, n_cls = ctx.cfg
-    if w is not None:
-        raise NotImplementedError("numtorch does not support create_graph=True through cross_entropy with class "
-                                  "weights yet")
     if _needs(ctx, 1):
         raise NotImplementedError("numtorch does not support create_graph=True through cross_entropy with "
                                   "targets that require grad yet")
@@ -48,8 +46,10 @@ def _cross_entropy(ctx, g):
         if valid is not None:
             q = q * xp.expand_dims(valid, 1)
         q = _const(q.astype(e.dtype))
+    if w is not None:
+        q = q * _const(w.reshape((1, -1) + (1,) * (e.ndim - 2)).astype(e.dtype))
     qsum = q.sum(1, keepdim=True)
-    scale = g.unsqueeze(1) if reduction == "none" else g / denom if reduction == "mean" else g
+    scale = g.unsqueeze(1) if reduction == "none" else g / float(denom) if reduction == "mean" else g
     return (p * qsum - q) * scale, None, None, None, None
 
 
@@ -58,49 +58,62 @@ def _saved_logits(e, z):
     return (z if z is not None else xp.log(e)).astype(e.dtype)
 
 
-def _pointwise_loss(ctx, g):
-    x, y, w = ctx.saved
-    kind, p, reduction, shape, size = ctx.cfg
-    if kind not in ("mse", "l1"):
-        raise NotImplementedError(f"numtorch does not support create_graph=True through {kind}_loss yet")
-    X, Y = _input(ctx, 0, x), _input(ctx, 1, y)
-    if reduction == "mean":
-        g = g / size
-    elif reduction == "batchmean":
-        g = g / x.shape[0]
-    scale = g if w is None else g * _const(w)
-    d = 2 * (X - Y) if kind == "mse" else _const(xp.sign(x - y).astype(x.dtype))
-    full = (d * scale).expand(shape)
-    return (_sum_to(full, x.shape) if _needs(ctx, 0) else None,
-            _sum_to(-full, y.shape) if _needs(ctx, 1) else None, None, None, None, None)
-
-
-def _unfold_geometry(geo):
-    """The geometry of F.unfold with a convolution's kernel, strides, paddings and dilation."""
+def _unfold_geometry(geo, out_hw=None):
+    """The geometry of F.unfold with a convolution's kernel, strides, paddings and dilation (all channels)."""
     from ..nn._im2col import ConvGeometry
     return ConvGeometry((geo.B, geo.C, geo.H, geo.W), (1, 1, geo.KH, geo.KW), (geo.sh, geo.sw),
-                        (geo.pt, geo.pb, geo.pl, geo.pr), (geo.dh, geo.dw), 1)
+                        (geo.pt, geo.pb, geo.pl, geo.pr), (geo.dh, geo.dw), 1, out_hw=out_hw)
+
+
+def _conv_terms(geo, G4, W3, X4, need_in, need_w, out_hw=None):
+    """Both convolution gradients, with groups: cols = unfold(x) as (B, G, Cg*KH*KW, L), W3 (G, Og, Cg*KH*KW),
+    G4 the output-side tensor as (B, G, Og, L).  Input side: fold(W3^T @ G4);  weight: sum_b G4 @ cols^T."""
+    from ..nn.functional.conv import Fold, Unfold
+    ug = _unfold_geometry(geo, out_hw)
+    B, L = geo.B, geo.OH * geo.OW
+    din = dw = None
+    if need_in:
+        din = Fold.apply((W3.transpose(1, 2) @ G4).reshape(B, geo.C * geo.KH * geo.KW, L), ug)
+    if need_w:
+        cols = Unfold.apply(X4, ug).reshape(B, geo.G, geo.Cg * geo.KH * geo.KW, L)
+        dw = (G4 @ cols.transpose(2, 3)).sum(0)
+    return din, dw
 
 
 def _conv(ctx, g):
-    """y = W2 @ unfold(x) + b per image, so dx = fold(W2.T @ g), dW = sum_images g @ unfold(x).T, db = sum g."""
-    from ..nn.functional.conv import Fold, Unfold
+    """y = W2 @ unfold(x) + b per image and group, so dx = fold(W2.T @ g), dW = sum_images g @ unfold(x).T,
+    db = sum g."""
     x, w, _ = ctx.saved
     geo = ctx.geo
-    if geo.G != 1:
-        raise NotImplementedError("numtorch does not support create_graph=True through grouped convolutions yet")
-    ug = _unfold_geometry(geo)
-    g3 = g.reshape(geo.B, geo.O, geo.OH * geo.OW)
-    W2 = _input(ctx, 1, w).reshape(geo.O, geo.C * geo.KH * geo.KW)
-    dx = dw = db = None
+    kk = geo.Cg * geo.KH * geo.KW
+    g4 = g.reshape(geo.B, geo.G, geo.Og, geo.OH * geo.OW)
+    W3 = _input(ctx, 1, w).reshape(geo.G, geo.Og, kk)
+    X4 = _input(ctx, 0, x).reshape(geo.B, geo.C, geo.H, geo.W) if _needs(ctx, 1) else None
+    dx, dw = _conv_terms(geo, g4, W3, X4, _needs(ctx, 0), _needs(ctx, 1))
+    return (dx.reshape(ctx.x_shape) if dx is not None else None, dw.reshape(ctx.w_shape) if dw is not None else None,
+            g.reshape(geo.B, geo.O, -1).sum((0, 2)) if _needs(ctx, 2) else None, None)
+
+
+def _conv_transpose(ctx, g):
+    """y = fold(W2^T @ x) + b (the adjoint of the convolution ``geo`` w.r.t. its input): dx = W2 @ unfold(g),
+    dW = sum_images x @ unfold(g)^T, db = sum g."""
+    from ..nn._im2col import wide_to_output
+    from ..nn.functional.conv import Unfold
+    x2, w4 = ctx.saved
+    geo = ctx.geo
+    kk = geo.Cg * geo.KH * geo.KW
+    L = geo.OH * geo.OW
+    ug = _unfold_geometry(geo, (geo.OH, geo.OW))
+    cols = Unfold.apply(g.reshape(geo.B, geo.C, geo.H, geo.W), ug).reshape(geo.B, geo.G, kk, L)
+    W3 = _input(ctx, 1, w4.reshape(ctx.w_shape)).reshape(geo.G, geo.Og, kk)
+    dx = dw = None
     if _needs(ctx, 0):
-        dx = Fold.apply(W2.t() @ g3, ug).reshape(ctx.x_shape)
+        dx = (W3 @ cols).reshape(ctx.x_shape)
     if _needs(ctx, 1):
-        cols = Unfold.apply(_input(ctx, 0, x).reshape(geo.B, geo.C, geo.H, geo.W), ug)
-        dw = (g3 @ cols.transpose(1, 2)).sum(0).reshape(ctx.w_shape)
-    if _needs(ctx, 2):
-        db = g3.sum((0, 2))
-    return dx, dw, db, None
+        x = wide_to_output(x2, geo).reshape(ctx.x_shape)
+        X4 = _input(ctx, 0, x).reshape(geo.B, geo.G, geo.Og, L)
+        dw = (X4 @ cols.transpose(2, 3)).sum(0).reshape(ctx.w_shape)
+    return dx, dw, (g.reshape(geo.B, geo.C, -1).sum((0, 2)) if _needs(ctx, 2) else None), None
 
 
 def _unfold(ctx, g):
@@ -167,6 +180,9 @@ def _avg_pool(ctx, gy):
     geo = ctx.g
     gd = gy.reshape(geo.B, geo.C, geo.OH, geo.OW) / (ctx.divisor if isinstance(ctx.divisor, float)
                                                        else _const(ctx.divisor))
+    if geo.tiles:  # windows partition the input: every input pixel gets its window's share (no loop)
+        dx = gd.reshape(geo.B, geo.C, geo.OH, 1, geo.OW, 1).expand(geo.B, geo.C, geo.OH, geo.KH, geo.OW, geo.KW)
+        return dx.reshape(ctx.shape), None, None, None
     dx = gy.new_zeros((geo.B, geo.C, geo.Hp, geo.Wp))
     for _, rows, cols in geo.windows():
         dx[:, :, rows, cols] = dx[:, :, rows, cols] + gd

@@ -122,16 +122,35 @@ _RULE_TABLE = None
 
 def _rules():
     """{op class: rule}, built on first use (the op modules import autograd, so not at import time).
-    The rules live in ``_graph_rules_math`` (core ops) and ``_graph_rules_nn`` (nn ops)."""
+    The rules live in ``_graph_rules_math`` (core ops), ``_graph_rules_nn`` and ``_graph_rules_nn2`` (nn ops)."""
     global _RULE_TABLE
     if _RULE_TABLE is None:
-        from ..ops import arithmetic as A, elementwise as E, reduction as R, shape as S, indexing as I
-        from ..ops import layout as L, pointwise as P, compare as C
-        from ..nn.functional import activation as Act, conv, normalization as Norm, pooling
-        from ..nn.functional import _loss_classification, _loss_pointwise
+        from ..nn.functional import _loss_classification, _loss_pointwise, conv, pooling
+        from ..nn.functional import activation as Act
+        from ..nn.functional import normalization as Norm
         from ..nn.functional.dropout import MaskMul
-        from ..nn.functional.linear import LinearFunction
-        from . import _graph_rules_math as m, _graph_rules_nn as n
+        from ..nn.functional.embedding import Embedding
+        from ..nn.functional.linear import BilinearFunction, LinearFunction
+        from ..nn.functional.padding import BorderPad, ConstantPad
+        from ..nn.functional.sampling import PixelShuffle, Resample
+        from ..ops import _util as U
+        from ..ops import arithmetic as A
+        from ..ops import compare as C
+        from ..ops import elementwise as E
+        from ..ops import extra as X
+        from ..ops import indexing as I
+        from ..ops import layout as L
+        from ..ops import pointwise as P
+        from ..ops import reduction as R
+        from ..ops import shape as S
+        from ..ops import sorting as So
+        from ..ops import statistics as St
+        from ..ops.inplace import Copy, Overwrite
+        from ..ops.linalg import Einsum
+        from ..ops.scatter import Gather, IndexAdd, IndexSelect, Scatter
+        from . import _graph_rules_math as m
+        from . import _graph_rules_nn as n
+        from . import _graph_rules_nn2 as n2
         _RULE_TABLE = {
             A.Add: m._add, A.Sub: m._sub, A.Mul: m._mul, A.Div: m._div, A.Neg: m._neg, A.Pow: m._pow,
             A.Cast: m._cast, A.MatMul: m._matmul, E.Exp: m._exp, E.Expm1: m._expm1, E.Log: m._log,
@@ -145,6 +164,29 @@ def _rules():
             Norm.NormAffine: n._norm_affine, MaskMul: n._mask_mul, Act.LeakyRelu: n._leaky_relu,
             Act.Hardtanh: n._hardtanh, Act.Elu: n._elu, Act.Gelu: n._gelu, Act.Silu: n._silu, Act.Mish: n._mish,
             Act.Softplus: n._softplus, Act.LogSigmoid: n._log_sigmoid,
-            _loss_classification.CrossEntropy: n._cross_entropy, _loss_pointwise.PointwiseLoss: n._pointwise_loss,
+            _loss_classification.CrossEntropy: n._cross_entropy, conv.ConvTransposeNd: n._conv_transpose,
+            # statistics, extrema, cumulative ops
+            St.Var: m._var, St.LogSumExp: m._logsumexp, St.Norm: m._norm, St.Prod: m._prod,
+            R.MaxMinAll: m._max_min_all, R.MaxMinDim: m._max_min_dim, R.AmaxAmin: m._amax_amin, L.Flip: m._flip,
+            So.CumSum: m._cumsum, So.CumProd: m._cumprod,
+            # indexing, layout, unary table
+            So.TakeAlong: m._take_along, Gather: m._gather, IndexSelect: m._index_select,
+            IndexAdd: m._index_add, I.SetItem: m._setitem, L.Diagonal: m._diagonal, L.DiagEmbed: m._diag_embed,
+            C.MaximumMinimum: m._maximum_minimum, L.Roll: m._roll, L._Triangle: m._triangle, L.Tril: m._triangle,
+            L.Triu: m._triangle, L.Unbind: m._unbind, L.RepeatInterleave: m._repeat_interleave, P._Unary: m._unary,
+            So.Sort: m._take_along, So.Topk: m._take_along, Einsum: n2._einsum, Copy: n2._copy,
+            Overwrite: n2._overwrite, So._CumExtreme: n2._cum_extreme, BilinearFunction: n2._bilinear,
+            P.ZeroGrad: n2._zero_grad, P.NanToNum: n2._nan_to_num, P._Atan2: n2._atan2, X.Unfold: n2._tensor_unfold,
+            X.Inverse: n2._inverse, X.Det: n2._det, X._IndexAccumulate: n2._index_accumulate,
+            Scatter: n2._scatter, U._PutRegion: n2._put_region, U._TakeRegion: n2._take_region,
+            # more nn ops (_graph_rules_nn2)
+            Embedding: n2._embedding, pooling.AdaptiveAvgPool: n2._adaptive_avg_pool,
+            pooling.AdaptiveMaxPool: n2._adaptive_max_pool, Act.Threshold: n2._threshold, Act.Shrink: n2._shrink,
+            Act.Hardsigmoid: n2._hardsigmoid, Act.Hardswish: n2._hardswish, Act.Softsign: n2._softsign,
+            Act.PRelu: n2._prelu, Act.RandomLeakyRelu: n2._random_leaky_relu,
+            _loss_classification._ClassesLast: n2._classes_last, _loss_classification.NLL: n2._nll,
+            _loss_pointwise.PointwiseLoss: n2._pointwise_loss, Norm.RMSNorm: n2._rms_norm,
+            Norm.LocalResponseNorm: n2._local_response_norm, ConstantPad: n2._constant_pad,
+            BorderPad: n2._border_pad, Resample: n2._resample, PixelShuffle: n2._pixel_shuffle,
         }
     return _RULE_TABLE

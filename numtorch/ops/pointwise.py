@@ -4,6 +4,8 @@ Shapes: output shape == broadcast of the inputs' shapes; each gradient has its i
 """
 from __future__ import annotations
 
+import math
+
 
 from .._backend import xp
 from .. import _dtype
@@ -277,7 +279,7 @@ class Erf(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved
-        return g * (2.0 / xp.sqrt(xp.pi)) * xp.exp(-x * x)
+        return g * (2.0 / math.sqrt(math.pi)) * xp.exp(-x * x)  # a Python float keeps float32 float32
 
 
 class _Unary(ArrayFunction):
@@ -288,6 +290,7 @@ class _Unary(ArrayFunction):
         out = fn(x)
         ctx.save_for_backward(x, out)
         ctx.dfn = dfn
+        ctx.fn = fn
         return out
 
     @staticmethod

@@ -317,6 +317,7 @@ class RMSNorm(ArrayFunction):
         xhat = (xg * r).reshape(x.shape)
         ctx.save_for_backward(xhat, w, r)
         ctx.k = k
+        ctx.eps = eps
         return (xhat * w if w is not None else xhat.copy()).astype(x.dtype, copy=False)
 
     @staticmethod
