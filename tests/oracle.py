@@ -61,6 +61,10 @@ def check_op(nt_fn, torch_fn, *arrays, grad=True, rtol=None, atol=None, seed=0):
             gn.append(numtorch.tensor(up))
             gt.append(torch.tensor(up))
         if pairs:
+            wrt = [x for x, w in zip(nts, wants) if w]  # raw gradients keep the input's dtype (no cast on the way)
+            raw = numtorch.autograd.grad([p[0] for p in pairs], wrt, gn, retain_graph=True, allow_unused=True)
+            for x, r in zip(wrt, raw):
+                assert r is None or r.dtype == x.dtype, f"autograd.grad gave {r.dtype} for a {x.dtype} input"
             numtorch.autograd.backward([p[0] for p in pairs], gn)
             torch.autograd.backward([p[1] for p in pairs], gt)
             for i, (x, y, w) in enumerate(zip(nts, ths, wants)):

@@ -118,7 +118,7 @@ class Pow(ArrayFunction):
                 ga = unbroadcast(g * b * xp.where(b == 0, 1, xp.power(a, xp.where(b == 0, 1, b - 1))), _shape(a))
         if n[1]:
             gb = unbroadcast(g * out * xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)),
-                                                xp.where(a == 0, 0, xp.nan)), _shape(b))
+                                                xp.where(a == 0, 0, xp.nan).astype(out.dtype)), _shape(b))
         return ga, gb
 
 

@@ -98,7 +98,7 @@ class MaximumMinimum(ArrayFunction):
     def backward(ctx, g):
         a, b = ctx.saved
         wins = (a > b) if ctx.take_max else (a < b)
-        weight_a = wins + 0.5 * (a == b)
+        weight_a = (wins + 0.5 * (a == b)).astype(g.dtype)  # 1, 0 or 1/2 on ties, in g's dtype
         n = ctx.needs_input_grad
         ga = unbroadcast(g * weight_a, a.shape) if n[0] else None
         gb = unbroadcast(g * (1 - weight_a), b.shape) if n[1] else None

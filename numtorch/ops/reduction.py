@@ -138,7 +138,7 @@ class MaxMinAll(ArrayFunction):
     def backward(ctx, g):
         x, out = ctx.saved
         mask = x == out
-        return g * mask / mask.sum(), None
+        return g * mask / g.dtype.type(mask.sum()), None  # ties share g; count cast so float32 stays float32
 
 
 class MaxMinDim(ArrayFunction):
@@ -206,7 +206,7 @@ class AmaxAmin(ArrayFunction):
         mask = x == out
         if not ctx.keepdim:
             g = g.reshape(out.shape)
-        return g * mask / mask.sum(axis=ctx.axes, keepdims=True), None, None, None
+        return g * mask / mask.sum(axis=ctx.axes, keepdims=True, dtype=g.dtype), None, None, None
 
 
 def _amax_amin(input, dim, keepdim, kwargs, take_max):

@@ -44,7 +44,7 @@ class Embedding(ArrayFunction):
         rows = g.reshape(-1, shape[1])
         if by_freq:
             counts = xp.bincount(flat, minlength=shape[0])
-            rows = rows / counts[flat][:, None]
+            rows = rows / counts[flat][:, None].astype(rows.dtype)
         dw = _scatter_rows(flat, rows, shape[0])
         if padding_idx is not None:
             dw[padding_idx] = 0
