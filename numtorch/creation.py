@@ -35,8 +35,9 @@ def _finish(data, requires_grad: bool, device=None) -> Tensor:
     return t
 
 
-def _infer(data):
-    """Convert Python data to an array with PyTorch's dtype inference (floats -> default float)."""
+def _infer(data, exact: bool = False):
+    """Convert Python data to an array with PyTorch's dtype inference (floats -> default float). With ``exact``
+    Python floats stay float64, for a caller about to cast to an explicitly requested dtype."""
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, xp.ndarray):
@@ -47,7 +48,7 @@ def _infer(data):
         arr = xp.array(data)
     except ValueError:
         raise ValueError(_ragged_message(data)) from None
-    if arr.dtype.kind == "f" and not _has_numpy_floats(data):
+    if arr.dtype.kind == "f" and not exact and not _has_numpy_floats(data):
         arr = arr.astype(_dtype.get_default_dtype().np)
     elif arr.dtype.kind == "U" or arr.dtype.kind == "O":
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
@@ -86,7 +87,7 @@ def _has_numpy_floats(data) -> bool:
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Copy ``data`` into a new tensor. Python floats become float32, ints int64, bools bool."""
-    arr = _infer(data)
+    arr = _infer(data, exact=dtype is not None)  # Python floats go straight to the requested dtype
     if dtype is not None:
         arr = arr.astype(_np_dtype(dtype))
     if arr.dtype not in _dtype._BY_NP:

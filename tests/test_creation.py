@@ -50,3 +50,9 @@ def test_requires_grad_and_default_dtype():
 def test_negative_size_error():
     with pytest.raises(RuntimeError, match="negative dimension"):
         numtorch.zeros(-1)
+
+
+def test_python_floats_go_straight_to_the_requested_dtype():
+    assert numtorch.tensor(0.1, dtype=numtorch.float64).item() == 0.1
+    assert numtorch.tensor([[0.1, 1e-300]], dtype=numtorch.float64).tolist() == [[0.1, 1e-300]]
+    assert numtorch.tensor(0.1).dtype == numtorch.float32  # no dtype: the default float, as before

@@ -44,3 +44,15 @@ def test_large_magnitudes(name, dtype):
         finite = np.isfinite(ge)
         np.testing.assert_array_equal(np.isfinite(ga), finite, err_msg="gradient finiteness differs")
         np.testing.assert_allclose(ga[finite], ge[finite], rtol=1e-4, atol=1e-6)
+
+
+def test_erf_is_accurate_near_zero_and_in_double_precision():
+    import math
+    xs = [1e-8, -1e-8, 1e-3, 0.3, -0.45, 0.5, 0.7, 1.5, 2.9, 3.5, -4.0, 6.0]
+    e64 = numtorch.erf(numtorch.tensor(xs, dtype=numtorch.float64)).tolist()
+    e32 = numtorch.erf(numtorch.tensor(xs)).tolist()
+    for x, a, b in zip(xs, e64, e32):
+        ref = math.erf(x)
+        assert abs(a - ref) <= 2e-15 * abs(ref), (x, a, ref)
+        ref32 = math.erf(float(numtorch.tensor(x).item()))   # erf of the float32-rounded input
+        assert abs(b - ref32) <= 3e-7 * abs(ref32), (x, b, ref32)

@@ -170,3 +170,13 @@ def test_plain_slice_without_grad_is_a_view():
         x[::-1]
     w = numtorch.ones(4, requires_grad=True)
     assert w[1:3].grad_fn is not None  # with autograd: the recorded path
+
+
+def test_size_arithmetic_and_scalar_format_match_torch():
+    for T in (numtorch, torch):
+        s = T.Size([2])
+        assert isinstance(s + T.Size([3]), T.Size) and isinstance(s + (3,), T.Size) and isinstance((3,) + s, T.Size)
+        assert isinstance(s * 2, T.Size) and isinstance(2 * s, T.Size) and tuple(s + (3,)) == (2, 3)
+    for fmt in ("", ".2f", ">8.3f"):
+        assert format(numtorch.tensor(0.5), fmt) == format(torch.tensor(0.5), fmt)
+    assert f"{numtorch.tensor(3)}" == f"{torch.tensor(3)}" == "3"

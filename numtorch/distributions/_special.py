@@ -16,47 +16,18 @@ import math
 
 from .._backend import xp
 from ..autograd.function import ArrayFunction
+from ..ops._erf import erf_f64, erfc_nonneg
 from ..tensor import Tensor
 
 _SQRT_PI = math.sqrt(math.pi)
 
 
-def _erf_small(x):
-    """erf(x) for |x| < 2: erf(x) = 2/sqrt(pi) exp(-x^2) sum_k 2^k x^(2k+1) / (2k+1)!! (positive terms)."""
-    x2 = x * x
-    term = x.copy()
-    total = x.copy()
-    for k in range(1, 40):  # terms shrink like (2x^2)^k / (2k+1)!!: 40 is past float64 round-off for |x| < 2
-        term = term * (2.0 * x2 / (2 * k + 1))
-        total += term
-    return (2.0 / _SQRT_PI) * xp.exp(-x2) * total
-
-
-def _erfc_large(x):
-    """erfc(x) for x >= 2 by the continued fraction exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))."""
-    f = x.copy()
-    for k in range(60, 0, -1):
-        f = x + (0.5 * k) / f
-    return xp.exp(-x * x) / (_SQRT_PI * f)
-
-
-def erf_f64(x):
-    """erf of a float64 array, relative error ~1e-15."""
-    a = xp.abs(x)
-    small = a < 2.0
-    out = xp.empty_like(x)
-    out[small] = _erf_small(x[small])
-    big = a[~small]
-    out[~small] = xp.sign(x[~small]) * (1.0 - _erfc_large(big))
-    return out
-
-
 def erfc_f64(x):
-    """erfc of a float64 array, relative error ~1e-14 also deep in the upper tail."""
+    """erfc of a float64 array: relative accuracy kept deep in the upper tail."""
     out = xp.empty_like(x)
-    tail = x >= 2.0
-    out[tail] = _erfc_large(x[tail])
-    out[~tail] = 1.0 - erf_f64(x[~tail])
+    upper = x >= 0
+    out[upper] = erfc_nonneg(x[upper])
+    out[~upper] = 1.0 - erf_f64(x[~upper])  # in [1, 2]: no cancellation
     return out
 
 

@@ -31,11 +31,9 @@ def broadcast_all(*values) -> tuple[Tensor, ...]:
 
 
 def _scalar_tensor(v, dtype) -> Tensor:
-    """A 0-d tensor of ``dtype`` holding ``v`` exactly (numtorch.tensor(float, dtype=float64) rounds through
-    float32 today, so the array is built directly)."""
-    from .._backend import xp
-    from ..tensor import _make
-    return _make(xp.asarray(v, dtype=dtype.np))
+    """A 0-d tensor of ``dtype`` holding the Python number ``v``."""
+    import numtorch
+    return numtorch.tensor(v, dtype=dtype)
 
 
 def _size(shape) -> Size:

@@ -258,16 +258,7 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
 
 
 # ------------------------------------------------------------------ more unary/binary math
-def _erf_array(x):
-    """erf to ~1e-7 relative accuracy (Abramowitz & Stegun 7.1.26 is too coarse; this is W. J. Cody-like
-    via the complementary error function's continued-fraction-free rational fit of Numerical Recipes)."""
-    z = xp.abs(x).astype(xp.float64)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277))))))))
-    erfc = t * xp.exp(poly)
-    return (xp.sign(x) * (1.0 - erfc)).astype(x.dtype, copy=False)
+from ._erf import erf_array as _erf_array  # noqa: E402 (double precision for float64, float32-grade otherwise)
 
 
 class Erf(ArrayFunction):

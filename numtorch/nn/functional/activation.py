@@ -67,30 +67,7 @@ def _softplus_arr(z):
     return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-def _erfc_nonneg(a):
-    """erfc(a) for a >= 0 (float64), to double precision, relative accuracy kept in the tail.
-
-    a < 3: 1 - erf with erf(a) = 2/sqrt(pi) e^{-a^2} sum_n 2^n a^{2n+1} / (2n+1)!! (all terms positive, no
-    cancellation); a >= 3: the continued fraction erfc(a) = e^{-a^2}/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/...))).
-    """
-    out = xp.empty_like(a)
-    small = a < 3.0
-    xs = a[small]
-    x2 = xs * xs
-    term = xs.copy()
-    total = xs.copy()
-    for n in range(1, 60):
-        term *= (2.0 / (2 * n + 1)) * x2
-        total += term
-    out[small] = 1.0 - (2.0 / math.sqrt(math.pi)) * xp.exp(-x2) * total
-    big = ~small
-    if big.any():
-        xb = a[big]
-        k = xb.copy()
-        for j in range(50, 0, -1):
-            k = xb + (j / 2.0) / k
-        out[big] = xp.exp(-xb * xb) / (math.sqrt(math.pi) * k)
-    return out
+from ...ops._erf import erfc_nonneg as _erfc_nonneg  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------- rectifiers
