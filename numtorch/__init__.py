@@ -29,6 +29,7 @@ from ._compile import compile  # noqa: A001 (torch.compile: returns the model un
 from . import nn, optim  # noqa: E402
 from . import utils  # noqa: E402
 from . import distributions  # noqa: E402
+from . import special  # noqa: E402
 from .utils import data as _data  # noqa: E402,F401  (so that numtorch.utils.data works after import numtorch)
 
 

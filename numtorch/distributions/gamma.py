@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..autograd.grad_mode import no_grad
 from ..tensor import Size, Tensor
 from . import constraints
-from ._special import digamma, lgamma, standard_gamma
+from ..ops.special_functions import digamma, lgamma, standard_gamma
 from .exp_family import ExponentialFamily
 from .utils import _is_number, _size, broadcast_all
 

@@ -11,7 +11,7 @@ from functools import total_ordering
 from typing import Callable
 
 from ..tensor import Tensor
-from ._special import digamma, lgamma
+from ..ops.special_functions import digamma, lgamma
 from .bernoulli import Bernoulli
 from .beta import Beta, Dirichlet
 from .gamma import Gamma, Poisson
@@ -19,7 +19,7 @@ from .categorical import Categorical
 from .distribution import Distribution
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
-from ._linalg import solve_tril
+from ..ops._triangular import solve_tril
 from .exponential import Exponential
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical

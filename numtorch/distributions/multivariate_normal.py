@@ -9,7 +9,7 @@ import math
 
 from ..tensor import Size, Tensor
 from . import constraints
-from ._linalg import cholesky, solve_tril
+from ..ops._triangular import cholesky, solve_tril
 from .distribution import Distribution
 from .utils import _draw, _size, lazy_property
 

@@ -5,7 +5,7 @@ import math
 
 from ..tensor import Size, Tensor
 from . import constraints
-from ._special import erfinv, ndtr
+from ..ops.special_functions import erfinv, ndtr
 from .exp_family import ExponentialFamily
 from .utils import _draw, _is_number, _size, broadcast_all
 

@@ -19,3 +19,4 @@ from .linalg import *  # noqa: F401,F403
 from .inplace import *  # noqa: F401,F403
 from .misc import *  # noqa: F401,F403
 from .extra import *  # noqa: F401,F403
+from .special_functions import *  # noqa: F401,F403

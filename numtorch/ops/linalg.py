@@ -258,6 +258,39 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return input @ other
 
 
+def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
+    """``torch.linalg.cholesky``: symmetric positive-definite A (*, n, n) -> L (*, n, n) lower with A = L L^T
+    (or U = L^T with ``upper``); RuntimeError naming the failing leading minor otherwise."""
+    from ._triangular import Cholesky
+    _square(A, "linalg.cholesky")
+    L = Cholesky.apply(A)
+    return L.transpose(-2, -1) if upper else L
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,
+                     out=None) -> Tensor:
+    """``torch.linalg.solve_triangular``: X with T X = B (``left``) or X T = B, T the upper or lower triangle of
+    A (*, n, n); B (*, n, k) (left) or (*, k, n); batch dimensions broadcast."""
+    from ._triangular import SolveTriangular
+    _square(A, "linalg.solve_triangular")
+    if B.dim() < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    n, m = A.shape[-1], (B.shape[-2] if left else B.shape[-1])
+    if n != m:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({A.shape[-2]}x{A.shape[-1]} and "
+                           f"{B.shape[-2]}x{B.shape[-1]})")
+    return SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
+
+
+def _square(A: Tensor, name: str) -> None:
+    if A.dim() < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+
+
 # ``import torch.linalg`` / ``from numtorch.linalg import norm``: this module is that namespace.
 import sys as _sys  # noqa: E402
 _sys.modules.setdefault(__name__.rsplit(".", 2)[0] + ".linalg", _sys.modules[__name__])

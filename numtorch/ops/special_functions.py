@@ -16,8 +16,11 @@ import math
 
 from .._backend import xp
 from ..autograd.function import ArrayFunction
-from ..ops._erf import erf_f64, erfc_nonneg
+from ._erf import erf_f64, erfc_nonneg
 from ..tensor import Tensor
+from ._util import tensor_method
+
+__all__ = ["lgamma", "digamma", "erfinv"]
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -205,16 +208,19 @@ def ndtr(z: Tensor) -> Tensor:
     return Ndtr.apply(_floating(z))
 
 
+@tensor_method("erfinv")
 def erfinv(y: Tensor) -> Tensor:
     """Inverse error function, elementwise; output has y's shape."""
     return Erfinv.apply(_floating(y))
 
 
+@tensor_method("lgamma")
 def lgamma(x: Tensor) -> Tensor:
     """log|Gamma(x)|, elementwise; output has x's shape."""
     return _Special.apply(_floating(x), _lgamma_array, _digamma_array)
 
 
+@tensor_method("digamma")
 def digamma(x: Tensor) -> Tensor:
     """d/dx log Gamma(x), elementwise; output has x's shape."""
     return _Special.apply(_floating(x), _digamma_array, _trigamma_array)

@@ -1,15 +1,15 @@
-"""Cholesky factor and lower-triangular solve with gradients (what MultivariateNormal needs).
+"""Cholesky factor and triangular solves with gradients (torch.linalg.cholesky / solve_triangular).
 
 * ``cholesky(A)``: A (..., n, n) symmetric positive-definite -> L (..., n, n) lower, A = L L^T.
   Backward (Murray 2016): gA = sym(L^-T Phi(L^T gL) L^-1), Phi = lower triangle with the diagonal halved.
-* ``solve_tril(L, B)``: L (..., n, n) lower, B (..., n, k) -> X = L^-1 B (batch dims broadcast).
-  Backward: gB = L^-T gX, gL = -tril(gB X^T).
+* ``SolveTriangular``: torch.linalg.solve_triangular (upper or lower, left or right, unit diagonal);
+  ``solve_tril(L, B)`` = L^-1 B for lower L (batch dims broadcast).
 """
 from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import ArrayFunction
-from ..ops._util import unbroadcast
+from ._util import unbroadcast
 from ..tensor import Tensor
 
 
@@ -59,21 +59,53 @@ class Cholesky(ArrayFunction):
         return 0.5 * (S + xp.swapaxes(S, -1, -2))
 
 
-class SolveTril(ArrayFunction):
+def _batched_solve(M, R):
+    """M^-1 R with the batch dimensions of M (..., n, n) and R (..., n, k) broadcast."""
+    batch = xp.broadcast_shapes(M.shape[:-2], R.shape[:-2])
+    return xp.linalg.solve(xp.broadcast_to(M, batch + M.shape[-2:]), xp.broadcast_to(R, batch + R.shape[-2:]))
+
+
+def _triangle(A, upper: bool, unit: bool):
+    T = xp.triu(A) if upper else xp.tril(A)
+    if unit:
+        xp.einsum("...ii->...i", T)[...] = 1  # the diagonal view is writable
+    return T
+
+
+class SolveTriangular(ArrayFunction):
+    """X with T X = B (left) or X T = B (right), T the upper or lower triangle of A (unit diagonal if asked).
+
+    Backward (left): gB = T^-T g, gT = -gB X^T;  (right): gB = g T^-T, gT = -X^T gB;  gA = the triangle of gT.
+    """
+
     @staticmethod
-    def forward(ctx, L, B):
-        X = _solve_lower(L, B)
-        ctx.save_for_backward(L, X)
-        ctx.shapes = (L.shape, B.shape)
+    def forward(ctx, A, B, upper, left, unit):
+        T = _triangle(A, upper, unit)
+        X = _batched_solve(T, B) if left else xp.swapaxes(_batched_solve(xp.swapaxes(T, -1, -2),
+                                                                        xp.swapaxes(B, -1, -2)), -1, -2)
+        ctx.save_for_backward(T, X)
+        ctx.cfg = (A.shape, B.shape, upper, left, unit)
         return X
 
     @staticmethod
     def backward(ctx, g):
-        L, X = ctx.saved
-        gB = xp.linalg.solve(xp.broadcast_to(xp.swapaxes(L, -1, -2), X.shape[:-2] + L.shape[-2:]), g)
+        T, X = ctx.saved
+        a_shape, b_shape, upper, left, unit = ctx.cfg
+        Tt = xp.swapaxes(T, -1, -2)
+        if left:
+            gB = _batched_solve(Tt, g)
+            gT = -(gB @ xp.swapaxes(X, -1, -2))
+        else:
+            gB = xp.swapaxes(_batched_solve(T, xp.swapaxes(g, -1, -2)), -1, -2)
+            gT = -(xp.swapaxes(X, -1, -2) @ gB)
         n = ctx.needs_input_grad
-        gL = unbroadcast(-xp.tril(gB @ xp.swapaxes(X, -1, -2)), ctx.shapes[0]) if n[0] else None
-        return gL, (unbroadcast(gB, ctx.shapes[1]) if n[1] else None)
+        gA = None
+        if n[0]:
+            gA = xp.triu(gT) if upper else xp.tril(gT)
+            if unit:
+                xp.einsum("...ii->...i", gA)[...] = 0
+            gA = unbroadcast(gA, a_shape)
+        return gA, (unbroadcast(gB, b_shape) if n[1] else None), None, None, None
 
 
 def cholesky(A: Tensor) -> Tensor:
@@ -83,4 +115,4 @@ def cholesky(A: Tensor) -> Tensor:
 
 def solve_tril(L: Tensor, B: Tensor) -> Tensor:
     """L: (..., n, n) lower triangular, B: (..., n, k) -> L^-1 B of the broadcast batch shape."""
-    return SolveTril.apply(L, B)
+    return SolveTriangular.apply(L, B, False, True, False)
