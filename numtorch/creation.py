@@ -309,19 +309,23 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     rows = probs.reshape(-1, probs.shape[-1])
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    totals = rows.sum(axis=1)
+    if xp.any(totals <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
-    out = []
-    for row in rows:  # loops over distributions (rows), not over samples
-        total = row.sum()
-        if total <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if replacement:
-            out.append(g.choice(row.size, size=num_samples, replace=True, p=row / total))
-        else:
-            keys = xp.log(g.random(row.size)) / xp.where(row > 0, row, xp.nan)  # Efraimidis-Spirakis
-            keys = xp.where(row > 0, keys, -xp.inf)
-            out.append(xp.argsort(-keys, kind="stable")[:num_samples])
-    result = xp.stack(out).astype(xp.int64)
+    n_rows, n_cat = rows.shape
+    if replacement:  # inverse CDF for all rows at once: row r's CDF is shifted by r, so one sorted array
+        cdf = xp.cumsum(rows / totals[:, None], axis=1)
+        cdf[:, -1] = 1.0
+        shift = xp.arange(n_rows)[:, None]
+        u = g.random((n_rows, num_samples))
+        idx = xp.searchsorted((cdf + shift).ravel(), (u + shift).ravel(), side="right").reshape(n_rows, num_samples)
+        result = xp.minimum(idx - shift * n_cat, n_cat - 1)
+    else:  # Efraimidis-Spirakis: the num_samples largest keys log(u) / w, zero weights never drawn
+        with xp.errstate(divide="ignore"):
+            keys = xp.where(rows > 0, xp.log(g.random((n_rows, n_cat))) / xp.where(rows > 0, rows, 1.0), -xp.inf)
+        result = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    result = result.astype(xp.int64)
     return _make(result.reshape(num_samples) if probs.ndim == 1 else result)
 
 

@@ -11,6 +11,14 @@ import torch  # noqa: E402
 
 import numtorch  # noqa: E402
 
+from hypothesis import settings as _hypothesis_settings
+
+# Property tests draw the same examples on every run (CI must not pass or fail by chance); set
+# HYPOTHESIS_PROFILE=explore locally to search new examples.
+_hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+_hypothesis_settings.register_profile("explore", deadline=None)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]

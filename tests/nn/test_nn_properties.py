@@ -32,10 +32,11 @@ def test_cross_entropy_property(n, c, spatial, seed, smoothing, reduction, scale
 @given(lead=st.lists(st.integers(1, 4), min_size=1, max_size=2), k=st.integers(2, 6), seed=st.integers(0, 2 ** 16))
 def test_layer_norm_property(lead, k, seed):
     x = np.random.default_rng(seed).standard_normal(tuple(lead) + (k,)).astype(np.float32) * 5 + 2
-    xn, xt = numtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    # reference: PyTorch in float64 (float32 PyTorch itself is off by ~3% when two values nearly tie, k = 2)
+    xn, xt = numtorch.tensor(x, requires_grad=True), torch.tensor(x.astype(np.float64), requires_grad=True)
     yn, yt = NF.layer_norm(xn, (k,)), TF.layer_norm(xt, (k,))
-    close(yn, yt, rtol=1e-4, atol=1e-4)
+    close(yn, yt.float(), rtol=1e-4, atol=1e-4)
     w = np.random.default_rng(seed + 1).standard_normal(x.shape).astype(np.float32)
     (yn * numtorch.tensor(w)).sum().backward()
-    (yt * torch.tensor(w)).sum().backward()
-    close(xn.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    (yt * torch.tensor(w.astype(np.float64))).sum().backward()
+    close(xn.grad, xt.grad.float(), rtol=1e-3, atol=1e-4)
