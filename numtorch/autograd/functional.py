@@ -60,15 +60,18 @@ def _check_v(v, outputs):
             raise RuntimeError(f"Entry {i} in v has invalid size: should be {b.shape} but got {a.shape}.")
 
 
-def _default_v(v, outputs, fn: str):
+def _v_for(v, tensors, fn: str, of_inputs: bool = False):
+    """The vector of a product, as a tuple checked against ``tensors`` (the function's outputs, or its inputs);
+    when omitted, ones, which is allowed only for a single one-element tensor."""
     from ..creation import ones_like
     if v is None:
-        if len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
-                               "Tensor with a single element.")
-        return (ones_like(outputs[0]),)
+        if len(tensors) != 1 or tensors[0].numel() != 1:
+            subject = "the input to the user-provided function is" if of_inputs else \
+                "the user-provided function returns"
+            raise RuntimeError(f"The vector v can only be None if {subject} a single Tensor with a single element.")
+        return (ones_like(tensors[0]),)
     _, v = _as_tuple(v, "v", fn)
-    _check_v(v, outputs)
+    _check_v(v, tensors)
     return v
 
 
@@ -134,7 +137,7 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         xs = _prepare(xs, create_graph)
         out = func(*xs)
         single_out, outs = _as_tuple(out, "outputs of the user-provided function", "vjp")
-        v = _default_v(v, outs, "vjp")
+        v = _v_for(v, outs, "vjp")
         g = _grads(outs, xs, v, create_graph, strict, " and the vjp is computed")
     outs = _finish(outs, create_graph)
     return (outs[0] if single_out else outs), (g[0] if single_in else g)
@@ -144,15 +147,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J v) by the double-backward trick: J v = d/du (u^T J v) of the reverse product u^T J."""
     from ..creation import zeros_like
     single_in, xs = _as_tuple(inputs, "inputs", "jvp")
-    if v is None:
-        if len(xs) != 1 or xs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                               "single Tensor with a single element.")
-        from ..creation import ones_like
-        v = (ones_like(xs[0]),)
-    else:
-        _, v = _as_tuple(v, "v", "jvp")
-        _check_v(v, xs)
+    v = _v_for(v, xs, "jvp", of_inputs=True)
     with enable_grad():
         xs = _prepare(xs, create_graph)
         out = func(*xs)
@@ -167,15 +162,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), v^T H) for a scalar-valued ``func``: the gradient, then one more reverse pass."""
     single_in, xs = _as_tuple(inputs, "inputs", "vhp")
-    if v is None:
-        if len(xs) != 1 or xs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
-                               "single Tensor with a single element.")
-        from ..creation import ones_like
-        v = (ones_like(xs[0]),)
-    else:
-        _, v = _as_tuple(v, "v", "vhp")
-        _check_v(v, xs)
+    v = _v_for(v, xs, "vhp", of_inputs=True)
     with enable_grad():
         xs = _prepare(xs, create_graph)
         out = func(*xs)
