@@ -89,7 +89,7 @@ def _run(args, timeout=120, data_dir=None):
 
 
 TORCH_SCRIPTS = ["api_surface.py", "api_extended.py", "mlp_manual_backward.py", "bn_cnn_checkpoint.py",
-                 "poly_regression.py"]
+                 "poly_regression.py", "advanced_autograd.py"]
 
 
 def test_scripts_are_valid_pytorch():
@@ -106,6 +106,7 @@ def test_scripts_are_valid_pytorch():
 @pytest.mark.parametrize("name,args", [
     ("api_surface.py", []),
     ("poly_regression.py", []),
+    ("advanced_autograd.py", []),
     ("vae_mnist.py", ["--data", "{data}"]),
     ("api_extended.py", []),
     ("mlp_manual_backward.py", []),
