@@ -1,5 +1,6 @@
 """numtorch.nn.functional: stateless layer functions (torch.nn.functional's names)."""
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
