@@ -565,3 +565,34 @@ def test_module_backward_hook_grad_output_survives_relu_reuse():
     (m(x) * 3).sum().backward()
     assert (seen["gout"] == 3).all()
     np.testing.assert_array_equal(seen["gin"], np.where(x.detach().numpy() > 0, 3.0, 0.0).astype(np.float32))
+
+
+def test_custom_function_may_modify_grad_output_in_place():
+    class Double(numtorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            g.mul_(2)                       # allowed in PyTorch; the seed of loss.backward() is read-only here
+            return g
+
+    x = numtorch.tensor(3.0, requires_grad=True)
+    Double.apply(x).backward()
+    assert x.grad.item() == 2.0
+    y = numtorch.ones(2, requires_grad=True)
+    Double.apply(y).sum().backward()
+    assert y.grad.tolist() == [2.0, 2.0]
+
+
+def test_hooks_may_modify_the_seed_gradient_in_place():
+    x = numtorch.tensor(3.0, requires_grad=True)
+    x.register_hook(lambda g: g.mul_(5))
+    x.backward()                             # the seed goes straight to the leaf's hook
+    assert x.grad.item() == 5.0
+    y = numtorch.tensor(2.0, requires_grad=True)
+    z = y * 1.0
+    z.register_hook(lambda g: g.add_(1))
+    z.backward()
+    assert y.grad.item() == 2.0

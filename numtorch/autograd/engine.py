@@ -49,6 +49,8 @@ def _run_pre_hooks(node, buffer, create_graph: bool = False) -> None:
             g = buffer[nr]
             if g is None:
                 continue
+            if not create_graph and not g.flags.writeable:  # hooks may change the gradient in place
+                g = buffer[nr] = g.copy()
             result = hook(g if create_graph else _make(g, False, None))
             if result is not None:
                 buffer[nr] = result if create_graph else result._data
@@ -61,6 +63,8 @@ _OWNED_REFS = 3  # run_backward's local, this function's argument, getrefcount's
 def _accumulate(node: AccumulateGrad, grad) -> None:
     var = node.variable
     if var._hooks:
+        if not grad.flags.writeable:  # hooks may change the gradient in place, as PyTorch allows
+            grad = grad.copy()
         for hook in list(var._hooks):
             result = hook(_make(grad, False, None))
             if result is not None:

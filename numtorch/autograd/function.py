@@ -202,7 +202,8 @@ class Function(Node):
         from .grad_mode import no_grad
         if ctx.saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        tgrads = [None if g is None else _make(g, False, None) for g in grads]
+        # a user's backward may change its grad_output in place (PyTorch allows it): never hand it a read-only array
+        tgrads = [None if g is None else _make(g if g.flags.writeable else g.copy(), False, None) for g in grads]
         with no_grad():
             result = cls.backward(ctx, *tgrads)
         if not isinstance(result, tuple):
