@@ -14,7 +14,7 @@ def _softplus_arr(z):
     return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-from ...ops._erf import erfc_nonneg as _erfc_nonneg  # noqa: E402
+from ...ops._erf import erfc_fit, erfc_nonneg as _erfc_nonneg  # noqa: E402
 
 
 # ----------------------------------------------------------------------------------------- rectifiers
@@ -123,19 +123,8 @@ def _normal_cdf(x):
     if x.dtype == xp.float64:
         half_erfc = 0.5 * _erfc_nonneg(xp.abs(x) * (1.0 / math.sqrt(2.0)))
         return xp.where(x < 0, half_erfc, 1.0 - half_erfc)
-    t_ = x.dtype.type
-    z = xp.abs(x) * t_(1.0 / math.sqrt(2.0))
-    t = 1.0 / (1.0 + t_(0.5) * z)
-    poly = t * t_(0.17087277)
-    for c in (-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368):
-        poly += t_(c)  # Horner's scheme, in place
-        poly *= t
-    poly -= t_(1.26551223)
-    z *= z
-    poly -= z
-    half_erfc = xp.exp(poly, out=poly)
-    half_erfc *= t
-    half_erfc *= t_(0.5)  # 0.5 erfc(|x| / sqrt 2)
+    half_erfc = erfc_fit(xp.abs(x) * x.dtype.type(1.0 / math.sqrt(2.0)))
+    half_erfc *= x.dtype.type(0.5)  # 0.5 erfc(|x| / sqrt 2)
     return xp.where(x < 0, half_erfc, 1.0 - half_erfc).astype(x.dtype, copy=False)
 
 
