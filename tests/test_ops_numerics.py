@@ -56,3 +56,12 @@ def test_erf_is_accurate_near_zero_and_in_double_precision():
         assert abs(a - ref) <= 2e-15 * abs(ref), (x, a, ref)
         ref32 = math.erf(float(numtorch.tensor(x).item()))   # erf of the float32-rounded input
         assert abs(b - ref32) <= 3e-7 * abs(ref32), (x, b, ref32)
+
+
+def test_erf_and_gelu_of_0d_tensors():
+    for v in (0.3, -1.2, 2.5):
+        for dt, tdt in ((numtorch.float32, torch.float32), (numtorch.float64, torch.float64)):
+            assert numtorch.erf(numtorch.tensor(v, dtype=dt)).item() == pytest.approx(
+                torch.erf(torch.tensor(v, dtype=tdt)).item(), rel=3e-7)
+            assert numtorch.nn.functional.gelu(numtorch.tensor(v, dtype=dt)).item() == pytest.approx(
+                torch.nn.functional.gelu(torch.tensor(v, dtype=tdt)).item(), rel=3e-7)

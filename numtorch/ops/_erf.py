@@ -61,6 +61,8 @@ _NR_COEFFS = (-0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.0
 def erfc_fit(z):
     """erfc(z) for z >= 0 by Numerical Recipes' Chebyshev fit (relative error < 1.2e-7, tails included),
     computed in z's dtype; ``z`` is overwritten."""
+    shape = xp.shape(z)
+    z = xp.atleast_1d(z)  # a 0-d input would make the in-place steps below act on NumPy scalars
     t_ = z.dtype.type
     t = 1.0 / (1.0 + t_(0.5) * z)
     poly = t * t_(0.17087277)
@@ -72,13 +74,14 @@ def erfc_fit(z):
     poly -= z
     out = xp.exp(poly, out=poly)
     out *= t
-    return out
+    return out.reshape(shape)
 
 
 def erf_array(x):
     """erf elementwise in x's dtype: double precision for float64, ~1e-7 relative otherwise."""
     if x.dtype == xp.float64:
         return erf_f64(x)
+    shape, x = x.shape, xp.atleast_1d(x)  # 0-d: keep arrays (not NumPy scalars) for the masked assignment
     z = xp.abs(x).astype(xp.float64)
     small = z < 0.5
     out = xp.sign(x) * (1.0 - erfc_fit(z))
@@ -89,4 +92,4 @@ def erf_array(x):
         for c in reversed(_MACLAURIN[:-1]):
             acc = acc * x2 + c
         out[small] = _TWO_OVER_SQRT_PI * xs * acc
-    return out.astype(x.dtype, copy=False)
+    return out.astype(x.dtype, copy=False).reshape(shape)
