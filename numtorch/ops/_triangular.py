@@ -21,10 +21,10 @@ def _phi(x):
     return out
 
 
-def _solve_lower(L, B):
-    """L^-1 B for lower-triangular L, batch dims broadcast; B (..., n, k)."""
-    batch = xp.broadcast_shapes(L.shape[:-2], B.shape[:-2])
-    return xp.linalg.solve(xp.broadcast_to(L, batch + L.shape[-2:]), xp.broadcast_to(B, batch + B.shape[-2:]))
+def _batched_solve(M, R):
+    """M^-1 R with the batch dimensions of M (..., n, n) and R (..., n, k) broadcast."""
+    batch = xp.broadcast_shapes(M.shape[:-2], R.shape[:-2])
+    return xp.linalg.solve(xp.broadcast_to(M, batch + M.shape[-2:]), xp.broadcast_to(R, batch + R.shape[-2:]))
 
 
 def _not_pd_message(A) -> str:
@@ -54,15 +54,9 @@ class Cholesky(ArrayFunction):
     def backward(ctx, g):
         (L,) = ctx.saved
         P = _phi(xp.swapaxes(L, -1, -2) @ g)
-        Linv = _solve_lower(L, xp.broadcast_to(xp.eye(L.shape[-1], dtype=L.dtype), L.shape))
+        Linv = _batched_solve(L, xp.broadcast_to(xp.eye(L.shape[-1], dtype=L.dtype), L.shape))
         S = xp.swapaxes(Linv, -1, -2) @ P @ Linv
         return 0.5 * (S + xp.swapaxes(S, -1, -2))
-
-
-def _batched_solve(M, R):
-    """M^-1 R with the batch dimensions of M (..., n, n) and R (..., n, k) broadcast."""
-    batch = xp.broadcast_shapes(M.shape[:-2], R.shape[:-2])
-    return xp.linalg.solve(xp.broadcast_to(M, batch + M.shape[-2:]), xp.broadcast_to(R, batch + R.shape[-2:]))
 
 
 def _triangle(A, upper: bool, unit: bool):

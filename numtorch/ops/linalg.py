@@ -261,9 +261,9 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
     """``torch.linalg.cholesky``: symmetric positive-definite A (*, n, n) -> L (*, n, n) lower with A = L L^T
     (or U = L^T with ``upper``); RuntimeError naming the failing leading minor otherwise."""
-    from ._triangular import Cholesky
+    from ._triangular import cholesky as _cholesky
     _square(A, "linalg.cholesky")
-    L = Cholesky.apply(A)
+    L = _cholesky(A)
     return L.transpose(-2, -1) if upper else L
 
 
